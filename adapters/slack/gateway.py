@@ -1,0 +1,209 @@
+"""SlackGateway: how the delivery worker reaches people on Slack.
+
+Every failure leaves as a classified DeliveryError (see errors.py); nothing here sleeps or
+retries on its own except the two recoveries Slack documents as safe: a taken channel name
+gets a suffix, and `not_in_channel` on a public channel is fixed by joining it once.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import unicodedata
+
+from slack_sdk.errors import SlackApiError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from adapters.slack.errors import api_error_code, to_delivery_error
+from adapters.slack.installation_store import DbInstallationStore
+from adapters.slack.render import message_kwargs
+from bot.ports import DeliveryError
+from bot.replies import Reply
+
+log = logging.getLogger(__name__)
+
+MAX_NAME = 80
+MAX_GROUP_DM = 8  # conversations.open takes at most 8 users
+NO_CHANNELS = {"missing_scope", "restricted_action"}
+PER_USER_INVITE_ERRORS = {"already_in_channel", "cant_invite_self", "user_not_found",
+                          "user_is_restricted", "user_is_ultra_restricted", "user_disabled",
+                          "cant_invite", "ura_max_channels"}
+
+
+class SpaceId(str):
+    """A created space's id that also says how it was made. ``fallback`` is "group_dm" when
+    the workspace forbids the app to create channels and the circle got a group DM instead;
+    ``note`` is the sentence to show the coordinator. It is still a plain str for callers
+    that only store the id."""
+
+    fallback: str | None
+    note: str
+
+    def __new__(cls, value: str, fallback: str | None = None, note: str = "") -> SpaceId:
+        obj = super().__new__(cls, value)
+        obj.fallback = fallback
+        obj.note = note
+        return obj
+
+
+def channel_name(name: str) -> str:
+    """Slack channel names: lowercase letters, digits, `-` and `_`, at most 80 chars."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9_-]+", "-", ascii_name.lower()).strip("-_")
+    slug = re.sub(r"-{2,}", "-", slug)
+    return (slug or "circle")[:MAX_NAME].rstrip("-_") or "circle"
+
+
+def _suffixed(base: str, n: int) -> str:
+    sfx = f"-{n}"
+    return base[: MAX_NAME - len(sfx)].rstrip("-_") + sfx
+
+
+class SlackGateway:
+    platform = "slack"
+
+    def __init__(self, *, token: str = "", installations: DbInstallationStore | None = None,
+                 base_url: str = "", name_attempts: int = 20) -> None:
+        if not token and installations is None:
+            raise ValueError("SlackGateway needs a bot token or an installation store")
+        self.token = token
+        self.installations = installations
+        self.base_url = base_url or AsyncWebClient.BASE_URL
+        self.name_attempts = name_attempts
+        self.fallbacks: list[tuple[str, str, str]] = []  # (workspace, space, note)
+        self._created: dict[tuple[str, str], str] = {}  # retried create_space reuses these
+
+    async def client(self, workspace: str) -> AsyncWebClient:
+        token = self.token
+        if self.installations is not None:
+            token = await self.installations.bot_token(workspace) or ""
+        if not token:
+            raise DeliveryError("not_installed",
+                                f"Circlebot is not installed in Slack workspace {workspace}; "
+                                "an admin needs to install it again.", permanent=True)
+        return AsyncWebClient(token=token, base_url=self.base_url, retry_handlers=[])
+
+    # ------------------------------------------------------------- spaces
+
+    async def create_space(self, workspace: str, name: str, member_users: list[str],
+                           hub: str | None = None) -> str:
+        client = await self.client(workspace)
+        channel = self._created.get((workspace, name))
+        if channel is None:
+            try:
+                channel = await self._create_channel(client, name)
+            except SlackApiError as exc:
+                if api_error_code(exc) not in NO_CHANNELS:
+                    raise to_delivery_error(exc) from exc
+                return await self._group_dm(client, workspace, member_users,
+                                            str(to_delivery_error(exc)))
+            self._created[(workspace, name)] = channel
+        await self._invite(client, channel, member_users)
+        return SpaceId(channel)
+
+    async def _create_channel(self, client: AsyncWebClient, name: str) -> str:
+        base = channel_name(name)
+        for attempt in range(self.name_attempts):
+            candidate = base if attempt == 0 else _suffixed(base, attempt + 1)
+            try:
+                resp = await client.conversations_create(name=candidate, is_private=True)
+            except SlackApiError as exc:
+                if api_error_code(exc) == "name_taken":
+                    continue
+                raise
+            return str(resp["channel"]["id"])
+        raise DeliveryError("name_taken", f"Every channel name like #{base} is taken; "
+                            "rename the program or archive old circle channels.", permanent=True)
+
+    async def _invite(self, client: AsyncWebClient, channel: str, users: list[str]) -> None:
+        if not users:
+            return
+        try:
+            await client.conversations_invite(channel=channel, users=",".join(users))
+            return
+        except SlackApiError as exc:
+            if api_error_code(exc) not in PER_USER_INVITE_ERRORS or len(users) == 1:
+                if api_error_code(exc) in PER_USER_INVITE_ERRORS:
+                    return
+                raise to_delivery_error(exc) from exc
+        for user in users:  # one bad user must not keep the others out
+            try:
+                await client.conversations_invite(channel=channel, users=user)
+            except SlackApiError as exc:
+                if api_error_code(exc) not in PER_USER_INVITE_ERRORS:
+                    raise to_delivery_error(exc) from exc
+                log.info("could not invite %s to %s: %s", user, channel, api_error_code(exc))
+
+    async def _group_dm(self, client: AsyncWebClient, workspace: str, users: list[str],
+                        why: str) -> SpaceId:
+        if not 1 <= len(users) <= MAX_GROUP_DM:
+            raise DeliveryError(
+                "cannot_create_space",
+                f"{why} A group DM instead holds at most {MAX_GROUP_DM} people and this "
+                f"circle has {len(users)}; give Circlebot the groups:write scope.",
+                permanent=True)
+        try:
+            resp = await client.conversations_open(users=",".join(users))
+        except SlackApiError as exc:
+            raise to_delivery_error(exc) from exc
+        space = str(resp["channel"]["id"])
+        note = (f"Circlebot may not create private channels here ({why.rstrip('.')}), so "
+                "this circle meets in a group DM instead.")
+        self.fallbacks.append((workspace, space, note))
+        return SpaceId(space, fallback="group_dm", note=note)
+
+    async def archive_space(self, workspace: str, space: str) -> None:
+        client = await self.client(workspace)
+        try:
+            await self._with_join(client, space, client.conversations_archive, channel=space)
+        except SlackApiError as exc:
+            code = api_error_code(exc)
+            if code == "already_archived":
+                return
+            if code in ("method_not_supported_for_channel_type", "cant_archive_mpim"):
+                try:  # a group-DM fallback cannot be archived, only closed
+                    await client.conversations_close(channel=space)
+                    return
+                except SlackApiError as exc2:
+                    raise to_delivery_error(exc2) from exc2
+            raise to_delivery_error(exc) from exc
+
+    # ------------------------------------------------------------- messages
+
+    async def post(self, workspace: str, space: str, message: Reply,
+                   thread: str | None = None) -> str:
+        client = await self.client(workspace)
+        kwargs = message_kwargs(message)
+        if thread:
+            kwargs["thread_ts"] = thread
+        try:
+            resp = await self._with_join(client, space, client.chat_postMessage,
+                                         channel=space, **kwargs)
+        except SlackApiError as exc:
+            raise to_delivery_error(exc) from exc
+        return str(resp["ts"])
+
+    async def dm(self, workspace: str, user: str, message: Reply) -> str:
+        client = await self.client(workspace)
+        try:
+            opened = await client.conversations_open(users=user)
+            resp = await client.chat_postMessage(channel=opened["channel"]["id"],
+                                                 **message_kwargs(message))
+        except SlackApiError as exc:
+            raise to_delivery_error(exc) from exc
+        return str(resp["ts"])
+
+    async def _with_join(self, client: AsyncWebClient, target: str, call, **kwargs):  # type: ignore[no-untyped-def]
+        """`not_in_channel`: join once (public channels only) and try again; a private
+        channel the bot was removed from stays a permanent not_in_channel."""
+        try:
+            return await call(**kwargs)
+        except SlackApiError as exc:
+            if api_error_code(exc) != "not_in_channel":
+                raise
+            try:
+                await client.conversations_join(channel=target)
+            except SlackApiError as join_exc:
+                log.info("conversations.join %s failed: %s", target, api_error_code(join_exc))
+                raise exc from join_exc
+            return await call(**kwargs)

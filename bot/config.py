@@ -1,0 +1,149 @@
+"""Configuration: a TOML file (see config.example.toml) with secrets from the environment.
+
+Every setting has a default so `circlebot run` works with no file at all: SQLite in the
+working directory and the console adapter.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field, fields, is_dataclass
+from pathlib import Path
+from typing import Any
+
+
+class ConfigError(ValueError):
+    pass
+
+
+@dataclass
+class DatabaseConfig:
+    url: str = "sqlite:///circlebot.sqlite3"
+
+
+@dataclass
+class BotConfig:
+    platform: str = "console"  # console | slack | discord | "slack,discord"
+    # first coordinators, as "platform:workspace:user" ("console:local:alice")
+    coordinators: list[str] = field(default_factory=list)
+    max_text_length: int = 4000
+
+
+@dataclass
+class SlackConfig:
+    mode: str = "socket"  # socket | http
+    port: int = 3000
+    path: str = "/slack/events"
+    api_base_url: str = ""  # empty = Slack's own; tests point it at a fake
+    bot_token: str = ""  # env SLACK_BOT_TOKEN (single-workspace mode)
+    app_token: str = ""  # env SLACK_APP_TOKEN (Socket Mode)
+    signing_secret: str = ""  # env SLACK_SIGNING_SECRET (HTTP mode)
+    client_id: str = ""  # env SLACK_CLIENT_ID (OAuth, multi-workspace)
+    client_secret: str = ""  # env SLACK_CLIENT_SECRET
+    state_secret: str = ""  # env SLACK_STATE_SECRET
+    host: str = "0.0.0.0"  # HTTP mode: interface to listen on
+    command: str = "/circle"  # the slash command, as named in the app manifest
+    identity_cache_seconds: int = 300  # how long users.info (admin flag, tz) is trusted
+
+
+@dataclass
+class DiscordConfig:
+    token: str = ""  # env DISCORD_BOT_TOKEN
+    guild_ids: list[str] = field(default_factory=list)  # env DISCORD_GUILD_IDS (comma separated)
+    hub_channel: str = "circles"  # channel name or id that holds the circles' private threads
+    coordinator_role: str = "Circle Coordinator"
+    message_content_intent: bool = False
+    shard_ids: list[int] = field(default_factory=list)
+    shard_count: int | None = None
+    api_base_url: str = ""  # tests point discord.http.Route.BASE at a fake
+    sync_commands: bool = True  # sync /circle on start (per guild when guild_ids is set)
+    defer_after_seconds: float = 2.0  # defer an interaction if the core is slower (3 s limit)
+    max_ratelimit_timeout: float = 60.0  # longer 429 waits fail the send (retried by the outbox)
+
+
+@dataclass
+class SchedulingConfig:
+    enabled: bool = True
+    sweep_seconds: int = 60
+    nudge_after_hours: int = 48
+    quiet_hours_start: int = 20  # no nudges from 20:00 ...
+    quiet_hours_end: int = 8  # ... to 08:00 in the member's own timezone
+    prompt_grace_hours: int = 24  # later than this: skip with a note to the coordinator
+    delivery_batch: int = 50
+    max_attempts: int = 8
+    # end-of-cycle check-in + pulse go out this long before the next prompt (at most half a cycle)
+    checkin_lead_hours: int = 72
+    # "member-local" programs: a circle whose members have no profile timezone uses this one
+    member_local_default_timezone: str = "UTC"
+    # coordinators' weekly digest
+    digest_day: str = "mon"
+    digest_time: str = "09:00"
+    digest_timezone: str = "UTC"
+    # delivery worker: a claimed row is retried by any replica after this lease expires
+    delivery_lease_seconds: int = 120
+    delivery_concurrency: int = 16
+    delivery_poll_seconds: float = 1.0
+    # client-side pacing so the platform rarely answers 429 (Slack: ~1 msg/s per channel)
+    per_space_per_second: float = 1.0
+    per_workspace_per_second: float = 20.0
+    # PostgreSQL leader election: how often a follower retries / the leader re-checks its lock
+    leader_check_seconds: int = 10
+
+
+@dataclass
+class Config:
+    database: DatabaseConfig = field(default_factory=DatabaseConfig)
+    bot: BotConfig = field(default_factory=BotConfig)
+    slack: SlackConfig = field(default_factory=SlackConfig)
+    discord: DiscordConfig = field(default_factory=DiscordConfig)
+    scheduling: SchedulingConfig = field(default_factory=SchedulingConfig)
+
+
+ENV = {
+    ("database", "url"): "CIRCLES_DATABASE_URL",
+    ("slack", "bot_token"): "SLACK_BOT_TOKEN",
+    ("slack", "app_token"): "SLACK_APP_TOKEN",
+    ("slack", "signing_secret"): "SLACK_SIGNING_SECRET",
+    ("slack", "client_id"): "SLACK_CLIENT_ID",
+    ("slack", "client_secret"): "SLACK_CLIENT_SECRET",
+    ("slack", "state_secret"): "SLACK_STATE_SECRET",
+    ("discord", "token"): "DISCORD_BOT_TOKEN",
+    ("discord", "guild_ids"): "DISCORD_GUILD_IDS",
+}
+
+
+def _fill(obj: Any, data: dict[str, Any], where: str) -> None:
+    known = {f.name: f for f in fields(obj)}
+    for key, value in data.items():
+        if key not in known:
+            raise ConfigError(f"Unknown setting [{where}] {key}; see config.example.toml")
+        current = getattr(obj, key)
+        if is_dataclass(current):
+            if not isinstance(value, dict):
+                raise ConfigError(f"[{where}.{key}] must be a table")
+            _fill(current, value, f"{where}.{key}" if where else key)
+        else:
+            setattr(obj, key, value)
+
+
+def load(path: str | Path | None = None, environ: dict[str, str] | None = None) -> Config:
+    env = os.environ if environ is None else environ
+    cfg = Config()
+    if path is None and Path("circlebot.toml").exists():
+        path = "circlebot.toml"
+    if path is not None:
+        try:
+            data = tomllib.loads(Path(path).read_text())
+        except FileNotFoundError as exc:
+            raise ConfigError(f"Config file {path} not found") from exc
+        except tomllib.TOMLDecodeError as exc:
+            raise ConfigError(f"Config file {path} is not valid TOML: {exc}") from exc
+        _fill(cfg, data, "")
+    for (section, key), var in ENV.items():
+        if env.get(var):
+            value: Any = env[var]
+            if key == "guild_ids":
+                value = [v.strip() for v in value.split(",") if v.strip()]
+            setattr(getattr(cfg, section), key, value)
+    return cfg

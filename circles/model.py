@@ -1,0 +1,361 @@
+"""The persistent domain: every table that holds tenant data carries ``workspace_id``.
+
+Tenancy is enforced structurally: rows reference their workspace, foreign keys to
+other tenant rows are always looked up through :mod:`circles.repo` helpers that filter by
+workspace, so a user id from one Slack team can never reach another team's data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(DateTime):
+    """Timezone-aware timestamps on both SQLite and PostgreSQL."""
+
+    def __init__(self) -> None:
+        super().__init__(timezone=True)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Workspace(Base):
+    """A Slack team or a Discord guild (or a console session): the tenant boundary."""
+
+    __tablename__ = "workspaces"
+    __table_args__ = (UniqueConstraint("platform", "external_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16))
+    external_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200), default="")
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Member(Base):
+    __tablename__ = "members"
+    __table_args__ = (UniqueConstraint("workspace_id", "external_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    external_id: Mapped[str] = mapped_column(String(64))
+    display_name: Mapped[str] = mapped_column(String(200), default="")
+    is_coordinator: Mapped[bool] = mapped_column(Boolean, default=False)
+    # enrolled: wants to be matched; paused_until: skipped by matching and nudges until then
+    enrolled: Mapped[bool] = mapped_column(Boolean, default=False)
+    paused_until: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    profile: Mapped[Profile | None] = relationship(back_populates="member", uselist=False)
+
+
+class Profile(Base):
+    __tablename__ = "profiles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), unique=True)
+    role: Mapped[str] = mapped_column(String(16), default="peer")  # peer|mentor|mentee|skill-swap
+    experience: Mapped[int] = mapped_column(Integer, default=2)  # 1..5
+    department: Mapped[str] = mapped_column(String(100), default="")
+    interests: Mapped[list[Any]] = mapped_column(default=list)
+    goals: Mapped[list[Any]] = mapped_column(default=list)
+    skills_offered: Mapped[list[Any]] = mapped_column(default=list)
+    skills_wanted: Mapped[list[Any]] = mapped_column(default=list)
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # [["mon", 9, 12], ...] in the member's own timezone
+    availability: Mapped[list[Any]] = mapped_column(default=list)
+    never_with: Mapped[list[Any]] = mapped_column(default=list)  # member ids
+    mentor_capacity: Mapped[int] = mapped_column(Integer, default=3)
+
+    member: Mapped[Member] = relationship(back_populates="profile")
+
+
+class Program(Base):
+    __tablename__ = "programs"
+    __table_args__ = (UniqueConstraint("workspace_id", "name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32), default="peer")
+    min_size: Mapped[int] = mapped_column(Integer, default=4)
+    max_size: Mapped[int] = mapped_column(Integer, default=6)
+    cadence: Mapped[str] = mapped_column(String(16), default="weekly")  # weekly|biweekly
+    day: Mapped[str] = mapped_column(String(3), default="mon")
+    time: Mapped[str] = mapped_column(String(5), default="10:00")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")  # or "member-local"
+    enrolment_open: Mapped[bool] = mapped_column(Boolean, default=True)
+    repeat_window: Mapped[int] = mapped_column(Integer, default=3)
+    min_shared_hours: Mapped[int] = mapped_column(Integer, default=1)
+    round_weeks: Mapped[int] = mapped_column(Integer, default=6)
+    weights: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    hub_channel: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ProgramMember(Base):
+    """Enrolment of a member in a program (a member may be in several programs)."""
+
+    __tablename__ = "program_members"
+    __table_args__ = (UniqueConstraint("program_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    joined_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Round(Base):
+    __tablename__ = "rounds"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    status: Mapped[str] = mapped_column(String(16), default="draft")  # draft|active|ended
+    starts_on: Mapped[dt.date] = mapped_column(Date)
+    ends_on: Mapped[dt.date] = mapped_column(Date)
+    seed: Mapped[int] = mapped_column(Integer, default=0)
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    broken_rules: Mapped[list[Any]] = mapped_column(default=list)
+    waitlist: Mapped[dict[str, Any]] = mapped_column(default=dict)  # member id -> reason
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+    circles: Mapped[list[Circle]] = relationship(back_populates="round", order_by="Circle.number")
+
+
+class Circle(Base):
+    __tablename__ = "circles"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32))
+    explanation: Mapped[str] = mapped_column(Text, default="")
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+    space_id: Mapped[str | None] = mapped_column(String(64), nullable=True)  # channel/thread id
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+
+    round: Mapped[Round] = relationship(back_populates="circles")
+    memberships: Mapped[list[Membership]] = relationship(back_populates="circle")
+
+
+class Membership(Base):
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("circle_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    circle_id: Mapped[int] = mapped_column(ForeignKey("circles.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    role: Mapped[str] = mapped_column(String(16), default="peer")  # peer|mentor|mentee
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    circle: Mapped[Circle] = relationship(back_populates="memberships")
+    member: Mapped[Member] = relationship()
+
+
+class PairHistory(Base):
+    """Who has met whom, so matching can avoid repeats within a program's window."""
+
+    __tablename__ = "pair_history"
+    __table_args__ = (UniqueConstraint("round_id", "member_a", "member_b"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id"), index=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    round_number: Mapped[int] = mapped_column(Integer)
+    member_a: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    member_b: Mapped[int] = mapped_column(ForeignKey("members.id"))
+
+
+class Prompt(Base):
+    """A program's custom prompt; the built-in bank lives in code (circles.prompts)."""
+
+    __tablename__ = "prompts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id"), index=True)
+    theme: Mapped[str] = mapped_column(String(64), default="custom")
+    text: Mapped[str] = mapped_column(Text)
+
+
+class PromptPost(Base):
+    """One prompt posted to one circle in one cycle (week)."""
+
+    __tablename__ = "prompt_posts"
+    __table_args__ = (UniqueConstraint("circle_id", "cycle"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    circle_id: Mapped[int] = mapped_column(ForeignKey("circles.id"), index=True)
+    cycle: Mapped[int] = mapped_column(Integer)  # 1-based week of the round
+    prompt_key: Mapped[str] = mapped_column(String(64))  # "bank:<key>" or "custom:<id>"
+    text: Mapped[str] = mapped_column(Text)
+    message_ref: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    posted_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Response(Base):
+    __tablename__ = "responses"
+    __table_args__ = (UniqueConstraint("prompt_post_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    prompt_post_id: Mapped[int] = mapped_column(ForeignKey("prompt_posts.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class CheckIn(Base):
+    __tablename__ = "checkins"
+    __table_args__ = (UniqueConstraint("circle_id", "cycle", "member_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    circle_id: Mapped[int] = mapped_column(ForeignKey("circles.id"), index=True)
+    cycle: Mapped[int] = mapped_column(Integer)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    status: Mapped[str] = mapped_column(String(16))  # met|not_yet|skipped
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Pulse(Base):
+    __tablename__ = "pulses"
+    __table_args__ = (UniqueConstraint("circle_id", "cycle", "member_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    circle_id: Mapped[int] = mapped_column(ForeignKey("circles.id"), index=True)
+    cycle: Mapped[int] = mapped_column(Integer)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    rating: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Goal(Base):
+    __tablename__ = "goals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)  # per-member number shown to the user
+    text: Mapped[str] = mapped_column(Text)
+    due_on: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    done: Mapped[bool] = mapped_column(Boolean, default=False)
+    notes: Mapped[list[Any]] = mapped_column(default=list)  # [{"at": iso, "text": ...}]
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class OutboxMessage(Base):
+    """A durable outgoing action, written in the same transaction as its cause.
+
+    ``key`` is the idempotency key: inserting the same logical message twice is a no-op,
+    and the delivery worker marks a row sent only after the platform accepted it.
+    """
+
+    __tablename__ = "outbox"
+    __table_args__ = (UniqueConstraint("workspace_id", "key"),)
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    key: Mapped[str] = mapped_column(String(200))
+    action: Mapped[str] = mapped_column(String(32))  # post|dm|create_space|archive_space
+    target: Mapped[str] = mapped_column(String(128), default="")  # circle id / member id
+    payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    not_before: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    result_ref: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    sent_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+
+
+class JobRun(Base):
+    """Marks a scheduled job occurrence as done, so a restart or a second scheduler
+    never runs the same occurrence twice."""
+
+    __tablename__ = "job_runs"
+    __table_args__ = (UniqueConstraint("workspace_id", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    key: Mapped[str] = mapped_column(String(200))
+    status: Mapped[str] = mapped_column(String(16), default="done")  # done|skipped
+    note: Mapped[str] = mapped_column(Text, default="")
+    ran_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class AuditEvent(Base):
+    __tablename__ = "audit_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    actor_member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), nullable=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class Installation(Base):
+    """Slack OAuth installations (bot token per team), kept in our own database."""
+
+    __tablename__ = "installations"
+    __table_args__ = (UniqueConstraint("platform", "team_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    platform: Mapped[str] = mapped_column(String(16), default="slack")
+    team_id: Mapped[str] = mapped_column(String(64))
+    enterprise_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    bot_token: Mapped[str] = mapped_column(Text)
+    bot_user_id: Mapped[str] = mapped_column(String(64), default="")
+    bot_id: Mapped[str] = mapped_column(String(64), default="")
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    installed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class PendingAction(Base):
+    """A confirmation a user must give before a destructive action (leave, rematch)."""
+
+    __tablename__ = "pending_actions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    kind: Mapped[str] = mapped_column(String(32))
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -1,0 +1,94 @@
+"""Shared fixtures: every database test runs on SQLite, and on PostgreSQL too when
+CIRCLES_TEST_DATABASE_URL is set (each test in its own schema, so runs never collide)."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from circles.db import make_engine, normalize_url, session_factory, upgrade
+
+PG_URL = os.environ.get("CIRCLES_TEST_DATABASE_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])
+
+
+def _pg_engine(schema: str) -> Engine:
+    assert PG_URL
+    return create_engine(
+        normalize_url(PG_URL), connect_args={"options": f"-csearch_path={schema}"}
+    )
+
+
+@pytest.fixture(params=BACKENDS)
+def engine(request: pytest.FixtureRequest, tmp_path) -> Iterator[Engine]:  # type: ignore[no-untyped-def]
+    if request.param == "sqlite":
+        eng = make_engine(f"sqlite:///{tmp_path / 'circles.sqlite3'}")
+        upgrade(eng)
+        yield eng
+        eng.dispose()
+        return
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(normalize_url(PG_URL or ""))
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    eng = _pg_engine(schema)
+    eng.info_schema = schema  # type: ignore[attr-defined]
+    upgrade(eng)
+    yield eng
+    eng.dispose()
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+@pytest.fixture
+def db(engine: Engine) -> sessionmaker[Session]:
+    return session_factory(engine)
+
+
+# ------------------------------------------------------------ engine fixtures
+
+import datetime as dt  # noqa: E402
+
+from bot.config import Config  # noqa: E402
+from bot.core import CircleBot  # noqa: E402
+from bot.ports import Identity  # noqa: E402
+
+NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
+
+
+class Clock:
+    """A clock tests move by hand: nothing in the suite sleeps to let time pass."""
+
+    def __init__(self, now: dt.datetime = NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+    def advance(self, **kw: float) -> None:
+        self.now += dt.timedelta(**kw)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def circlebot(db: sessionmaker[Session], clock: Clock) -> CircleBot:
+    cfg = Config()
+    cfg.bot.coordinators = ["console:acme:coord"]
+    return CircleBot(db, cfg, clock=clock)
+
+
+def person(user: str, workspace: str = "acme", platform: str = "console", **kw: object) -> Identity:
+    return Identity(platform, workspace, user, display_name=kw.pop("name", user.capitalize()), **kw)  # type: ignore[arg-type]
+
+
+COORD = person("coord", name="Casey")

@@ -1,0 +1,225 @@
+"""Delivering circle messages on Discord: private threads in the hub, prompts as embeds,
+DMs, archiving, and every failure ending as a DeliveryError the outbox can act on."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import discord
+import discord.http
+import pytest
+import pytest_asyncio
+
+from adapters.discord.client import CircleClient
+from adapters.discord.gateway import DiscordGateway
+from bot.config import Config
+from bot.delivery import delivery_key
+from bot.ports import DeliveryError
+from bot.replies import Button, Field, Reply
+from tests.fakes.fake_discord import FakeDiscord, error_body, who_can_be_pinged
+
+GUILD = "4000"
+
+
+@pytest_asyncio.fixture
+async def fake(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[FakeDiscord]:
+    fake = FakeDiscord()
+    await fake.server.start_server()
+    monkeypatch.setattr(discord.http.Route, "BASE", fake.base)
+    yield fake
+    await fake.server.close()
+
+
+@pytest_asyncio.fixture
+async def gateway(fake: FakeDiscord) -> AsyncIterator[DiscordGateway]:
+    cfg = Config()
+    cfg.discord.sync_commands = False
+    client = CircleClient(core=None, config=cfg)  # type: ignore[arg-type]  # sends need no core
+    await client.login("fake-token")
+    yield DiscordGateway(client, cfg.discord.hub_channel)
+    await client.close()
+
+
+async def test_a_circle_gets_a_private_thread_in_the_hub_with_its_members(fake, gateway):
+    hub = fake.add_guild(GUILD, hub="circles")
+    thread = await gateway.create_space(GUILD, "Spring · circle 1", ["601", "602"])
+    create = fake.requests("POST", rf"/channels/{hub}/threads")
+    assert len(create) == 1
+    assert create[0].body["type"] == 12  # private thread
+    assert create[0].body["invitable"] is False
+    assert create[0].body["name"] == "Spring · circle 1"
+    assert fake.channels[thread]["parent_id"] == hub
+    assert fake.thread_members[thread] >= {"601", "602"}
+    assert {c.path for c in fake.requests("PUT", r"/channels/\d+/thread-members/\d+")} == {
+        f"/channels/{thread}/thread-members/601",
+        f"/channels/{thread}/thread-members/602",
+    }
+
+
+async def test_the_hub_can_be_given_by_id_and_a_missing_hub_is_a_clear_permanent_error(fake, gateway):
+    hub = fake.add_guild(GUILD, hub="mentoring")
+    thread = await gateway.create_space(GUILD, "c1", ["601"], hub=hub)
+    assert fake.channels[thread]["parent_id"] == hub
+    with pytest.raises(DeliveryError) as err:
+        await gateway.create_space(GUILD, "c2", ["601"])  # default hub "circles" doesn't exist
+    assert err.value.permanent and err.value.code == "hub_not_found"
+    assert "#circles" in str(err.value)
+
+
+async def test_a_prompt_is_an_embed_with_its_buttons_and_pings_nobody(fake, gateway):
+    fake.add_guild(GUILD)
+    thread = await gateway.create_space(GUILD, "c1", ["601"])
+    reply = Reply(
+        title="Week 1 prompt",
+        text="What is one skill you want to grow? @everyone <@&777> @here",
+        buttons=[Button("Answer", "answer", "42", "primary")],
+        visibility="in_channel",
+    )
+    ref = await gateway.post(GUILD, thread, reply)
+    [msg] = fake.posted(thread)
+    assert ref == msg["id"]
+    assert msg["content"] == ""
+    [embed] = msg["embeds"]
+    assert embed["title"] == "Week 1 prompt"
+    assert "@\u200beveryone" in embed["description"] and "@\u200bhere" in embed["description"]
+    assert who_can_be_pinged(msg) == set()
+    [row] = msg["components"]
+    assert row["components"][0]["custom_id"] == "circle:answer:42"
+
+
+async def test_only_the_replys_own_mentions_may_ping(fake, gateway):
+    fake.add_guild(GUILD)
+    thread = await gateway.create_space(GUILD, "c1", ["601", "602"])
+    await gateway.post(GUILD, thread, Reply(text="Welcome @everyone!", mentions=["601", "602"]))
+    [msg] = fake.posted(thread)
+    assert msg["content"] == "<@601> <@602>"
+    assert who_can_be_pinged(msg) == {"601", "602"}
+
+
+async def test_a_long_reply_is_split_within_discords_limits_not_rejected(fake, gateway):
+    fake.add_guild(GUILD)
+    thread = await gateway.create_space(GUILD, "c1", ["601"])
+    long_text = "\n".join(f"line {i}: " + "x" * 90 for i in range(120))  # ~12,000 chars
+    fields = [Field(f"field {i}", "v" * 2000) for i in range(30)]
+    ref = await gateway.post(GUILD, thread, Reply(title="T" * 300, text=long_text, fields=fields,
+                                                  buttons=[Button("Ok", "ok")]))
+    msgs = fake.posted(thread)
+    assert len(msgs) > 1 and ref == msgs[0]["id"]
+    assert msgs[0]["embeds"][0]["title"].endswith("… (truncated)")
+    assert len(msgs[0]["embeds"][0]["title"]) <= 256
+    # buttons sit under the last part
+    assert msgs[-1]["components"] and not msgs[0]["components"]
+    values = [f["value"] for m in msgs for e in m["embeds"] for f in e.get("fields", [])]
+    assert len(values) == 30 and all(v.endswith("… (truncated)") and len(v) <= 1024 for v in values)
+    text = "".join(e.get("description") or "" for m in msgs for e in m["embeds"])
+    assert "line 0:" in text and "line 119:" in text
+
+
+async def test_a_dm_opens_a_dm_channel_and_its_buttons_remember_the_server(fake, gateway):
+    ref = await gateway.dm(GUILD, "601", Reply(text="How did goal 1 go?",
+                                               buttons=[Button("Done", "goal_done", "7")]))
+    dm = fake.dm_channels["601"]
+    [msg] = fake.posted(dm)
+    assert ref == msg["id"]
+    assert msg["components"][0]["components"][0]["custom_id"] == f"circle@{GUILD}:goal_done:7"
+
+
+async def test_posts_carry_the_outbox_key_as_an_enforced_nonce(fake, gateway):
+    fake.add_guild(GUILD)
+    thread = await gateway.create_space(GUILD, "c1", ["601"])
+    token = delivery_key.set("prompt:1:1")
+    try:
+        await gateway.post(GUILD, thread, Reply(text="hello"))
+    finally:
+        delivery_key.reset(token)
+    [call] = fake.requests("POST", rf"/channels/{thread}/messages")
+    assert call.body["enforce_nonce"] is True and len(call.body["nonce"]) == 25
+
+
+async def test_a_reply_in_a_thread_is_sent_as_a_reply_to_that_message(fake, gateway):
+    fake.add_guild(GUILD)
+    thread = await gateway.create_space(GUILD, "c1", ["601"])
+    first = await gateway.post(GUILD, thread, Reply(text="prompt"))
+    await gateway.post(GUILD, thread, Reply(text="nudge"), thread=first)
+    assert str(fake.posted(thread)[1]["message_reference"]["message_id"]) == first
+
+
+async def test_ending_a_round_archives_and_locks_the_thread(fake, gateway):
+    fake.add_guild(GUILD)
+    thread = await gateway.create_space(GUILD, "c1", ["601"])
+    await gateway.archive_space(GUILD, thread)
+    [patch] = fake.requests("PATCH", rf"/channels/{thread}")
+    assert patch.body == {"archived": True, "locked": True}
+    assert fake.channels[thread]["thread_metadata"]["locked"] is True
+    # archiving a thread someone already deleted is done, not an error
+    await gateway.archive_space(GUILD, "123456789012345678")
+
+
+# -- failures ---------------------------------------------------------------------------------
+
+
+async def test_missing_access_is_permanent(fake, gateway):
+    fake.add_guild(GUILD)
+    thread = await gateway.create_space(GUILD, "c1", ["601"])
+    fake.fail("POST", rf"/channels/{thread}/messages", 403, error_body(50001, "Missing Access"))
+    with pytest.raises(DeliveryError) as err:
+        await gateway.post(GUILD, thread, Reply(text="hi"))
+    assert (err.value.code, err.value.permanent) == ("missing_access", True)
+    assert "Missing Access" in str(err.value)
+    assert fake.posted(thread) == []
+
+
+async def test_unknown_channel_is_permanent(fake, gateway):
+    with pytest.raises(DeliveryError) as err:
+        await gateway.post(GUILD, "123456789012345678", Reply(text="hi"))
+    assert (err.value.code, err.value.permanent) == ("unknown_channel", True)
+
+
+async def test_invalid_form_body_is_permanent_and_names_the_field(fake, gateway):
+    fake.add_guild(GUILD)
+    thread = await gateway.create_space(GUILD, "c1", ["601"])
+    fake.fail("POST", rf"/channels/{thread}/messages", 400, {
+        "code": 50035, "message": "Invalid Form Body",
+        "errors": {"content": {"_errors": [{"code": "BASE_TYPE_MAX_LENGTH", "message": "Too long"}]}}})
+    with pytest.raises(DeliveryError) as err:
+        await gateway.post(GUILD, thread, Reply(text="hi"))
+    assert (err.value.code, err.value.permanent) == ("invalid_form_body", True)
+    assert "content" in str(err.value)
+
+
+async def test_a_short_429_is_retried_by_discord_py_after_retry_after(fake, gateway):
+    fake.add_guild(GUILD)
+    thread = await gateway.create_space(GUILD, "c1", ["601"])
+    fake.rate_limit("POST", rf"/channels/{thread}/messages", retry_after=0.05)
+    ref = await gateway.post(GUILD, thread, Reply(text="hi"))
+    attempts = fake.requests("POST", rf"/channels/{thread}/messages")
+    assert len(attempts) == 2  # the 429, then the retry discord.py made after waiting
+    assert [m["id"] for m in fake.posted(thread)] == [ref]
+
+
+async def test_a_long_429_becomes_a_transient_error_with_retry_after(fake, gateway):
+    fake.add_guild(GUILD)
+    thread = await gateway.create_space(GUILD, "c1", ["601"])
+    fake.rate_limit("POST", rf"/channels/{thread}/messages", retry_after=300)
+    with pytest.raises(DeliveryError) as err:
+        await gateway.post(GUILD, thread, Reply(text="hi"))
+    assert err.value.permanent is False and err.value.retry_after == 300
+    assert err.value.code == "rate_limited"
+    assert fake.posted(thread) == []
+
+
+async def test_a_server_error_is_transient(fake, gateway):
+    fake.add_guild(GUILD)
+    thread = await gateway.create_space(GUILD, "c1", ["601"])
+    fake.fail("POST", rf"/channels/{thread}/messages", 503, error_body(0, "Service Unavailable"))
+    with pytest.raises(DeliveryError) as err:
+        await gateway.post(GUILD, thread, Reply(text="hi"))
+    assert (err.value.code, err.value.permanent) == ("server_error", False)
+
+
+async def test_closed_dms_are_permanent(fake, gateway):
+    fake.fail("POST", r"/channels/\d+/messages", 403,
+              error_body(50007, "Cannot send messages to this user"))
+    with pytest.raises(DeliveryError) as err:
+        await gateway.dm(GUILD, "601", Reply(text="hi"))
+    assert (err.value.code, err.value.permanent) == ("cannot_dm_user", True)

@@ -1,0 +1,128 @@
+"""Which replica schedules, and that APScheduler's triggers reach the cycle engine
+(bot.scheduling). The clock handed to the scheduler is fixed: what is due is decided by it,
+not by when the test happens to run."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import os
+import time
+
+import pytest
+from sqlalchemy import Engine, create_engine, func, select, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from benchmarks._fake_world import seed_world
+from bot.config import SchedulingConfig
+from bot.scheduling import CircleScheduler, start_scheduler
+from circles.db import session_factory, unit_of_work
+from circles.model import JobRun, OutboxMessage
+
+PG_URL = os.environ.get("CIRCLES_TEST_DATABASE_URL")
+PROMPT_TIME = dt.datetime(2026, 10, 19, 8, 0, tzinfo=dt.UTC)  # Monday 10:00 in Berlin
+CFG = SchedulingConfig(sweep_seconds=3600, leader_check_seconds=3600)
+
+
+def seeded(db: sessionmaker[Session], circles: int = 4) -> None:
+    with unit_of_work(db) as s:
+        seed_world(s, circles=circles, timezone="Europe/Berlin", starts_on=dt.date(2026, 10, 19))
+
+
+def prompts(db: sessionmaker[Session]) -> int:
+    with db() as s:
+        return s.scalar(select(func.count()).where(OutboxMessage.key.like("prompt:%"))) or 0
+
+
+async def until(condition, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out waiting"
+        await asyncio.sleep(0.02)
+
+
+async def test_the_started_scheduler_catches_up_at_once_and_wakes_at_each_programs_local_time(db) -> None:  # type: ignore[no-untyped-def]
+    seeded(db)
+    scheduler = await start_scheduler(db, CFG, clock=lambda: PROMPT_TIME)
+    try:
+        assert scheduler.is_leader
+        await until(lambda: prompts(db) == 4)  # the sweep ran on becoming leader
+        jobs = {job.id: job for job in scheduler.scheduler.get_jobs()}
+        program_job = next(job for name, job in jobs.items() if name.startswith("program:"))
+        assert str(program_job.trigger.timezone) == "Europe/Berlin"
+        assert (program_job.trigger.fields[4].name, str(program_job.trigger.fields[4])) == ("day_of_week", "mon")
+        assert jobs["sweep"].coalesce and jobs["sweep"].max_instances == 1
+    finally:
+        await scheduler.stop()
+
+
+async def test_a_second_sweep_at_the_same_moment_does_nothing_new(db) -> None:  # type: ignore[no-untyped-def]
+    seeded(db)
+    scheduler = CircleScheduler(db, CFG, clock=lambda: PROMPT_TIME)
+    scheduler.is_leader = True
+    first, again = await scheduler.sweep(), await scheduler.sweep()
+    assert first is not None and first["prompt"] == 4
+    assert again is not None and sum(again.values()) == 0
+    assert prompts(db) == 4
+
+
+def _engine_like(engine: Engine) -> Engine:
+    return create_engine(engine.url, connect_args={"options": f"-csearch_path={engine.info_schema}"})  # type: ignore[attr-defined]
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(not PG_URL, reason="needs CIRCLES_TEST_DATABASE_URL (PostgreSQL)")
+async def test_two_schedulers_started_at_once_elect_one_leader_and_each_job_runs_once(engine) -> None:  # type: ignore[no-untyped-def]
+    if getattr(engine, "info_schema", None) is None:
+        pytest.skip("PostgreSQL only")
+    engines = [_engine_like(engine), _engine_like(engine)]
+    db = session_factory(engine)
+    seeded(db, circles=6)
+    replicas = [CircleScheduler(session_factory(e), CFG, clock=lambda: PROMPT_TIME, engine=e) for e in engines]
+    try:
+        await asyncio.gather(*(r.start() for r in replicas))
+        assert sorted(r.is_leader for r in replicas) == [False, True]
+        await asyncio.gather(*(r.sweep() for r in replicas), *(r.sweep() for r in replicas))
+        await until(lambda: prompts(db) == 6)
+        with db() as s:
+            runs = s.scalars(select(JobRun.key).where(JobRun.key.like("r%:prompt:%"))).all()
+        assert len(runs) == len(set(runs)) == 6
+    finally:
+        for r in replicas:
+            await r.stop()
+        for e in engines:
+            e.dispose()
+
+
+@pytest.mark.postgres_only
+@pytest.mark.skipif(not PG_URL, reason="needs CIRCLES_TEST_DATABASE_URL (PostgreSQL)")
+async def test_when_the_leader_dies_a_follower_takes_over(engine) -> None:  # type: ignore[no-untyped-def]
+    if getattr(engine, "info_schema", None) is None:
+        pytest.skip("PostgreSQL only")
+    engines = [_engine_like(engine), _engine_like(engine)]
+    a, b = (CircleScheduler(session_factory(e), CFG, clock=lambda: PROMPT_TIME, engine=e) for e in engines)
+    try:
+        assert await a.check_leadership() and not await b.check_leadership()
+        # the leader's database session disappears, as when its process is killed
+        pid = a.election._conn.execute(text("SELECT pg_backend_pid()")).scalar_one()  # type: ignore[union-attr]
+        with engine.connect() as admin:
+            admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            admin.commit()
+        assert await b.check_leadership()
+        assert not await a.check_leadership()  # the old leader notices and steps down
+        assert await a.sweep() is None
+    finally:
+        await a.stop()
+        await b.stop()
+        for e in engines:
+            e.dispose()
+
+
+async def test_concurrent_runs_of_the_cycle_engine_never_duplicate_work(db) -> None:  # type: ignore[no-untyped-def]
+    """Even without the leader lock (a split brain), job_runs keeps each occurrence single."""
+    from circles.cycle import run_due
+
+    seeded(db, circles=5)
+    results = await asyncio.gather(*(asyncio.to_thread(run_due, db, PROMPT_TIME, CFG) for _ in range(3)))
+    assert sum(r["prompt"] for r in results) == 5
+    assert prompts(db) == 5
