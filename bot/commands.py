@@ -489,7 +489,7 @@ def spec_for(request: Request) -> CommandSpec:
 # --------------------------------------------------------------------- parser
 
 
-def _convert(arg: Arg, raw: str, today: dt.date | None) -> Any:
+def convert_arg(arg: Arg, raw: str, today: dt.date | None) -> Any:
     t = arg.type
     if t in ("word", "rest"):
         return raw
@@ -633,8 +633,8 @@ def _parse_args(spec: CommandSpec, tokens: list[str], today: dt.date | None) -> 
     for tok in tokens:
         key, eq, value = tok.partition("=")
         if eq and key.lower() in options:
-            values[key.lower()] = _convert(options[key.lower()], value, today)
-        elif eq and re.fullmatch(r"[a-z_]+", key.lower()) and not positionals:
+            values[key.lower()] = convert_arg(options[key.lower()], value, today)
+        elif eq and re.fullmatch(r"[a-z_]+", key.lower()) and (options or not positionals):
             known = ", ".join(options) or "none"
             raise ParseError(f"'{key}' isn't an option here. Options: {known}.")
         else:
@@ -659,10 +659,10 @@ def _parse_args(spec: CommandSpec, tokens: list[str], today: dt.date | None) -> 
                 if arg.required:
                     raise ParseError(f"The {arg.name} is missing.")
                 continue
-            values[arg.name] = _convert(arg, " ".join(free[i:j]), today)
+            values[arg.name] = convert_arg(arg, " ".join(free[i:j]), today)
             i = j
         else:
-            values[arg.name] = _convert(arg, free[i], today)
+            values[arg.name] = convert_arg(arg, free[i], today)
             i += 1
     if i < len(free):
         extra = " ".join(free[i:])

@@ -10,6 +10,7 @@ import sys
 from typing import Any
 
 from bot.bootstrap import App
+from bot.config import ConfigError
 from bot.delivery import DeliveryWorker
 from bot.ports import ChatGateway
 
@@ -23,7 +24,7 @@ def run(app: App, platform: str) -> int:
         asyncio.run(serve(app, platform))
     except KeyboardInterrupt:
         pass
-    except ValueError as exc:  # configuration problems found by an adapter before it connects
+    except ConfigError as exc:  # configuration problems found before connecting
         print(f"circlebot: {exc}", file=sys.stderr)
         return 2
     return 0
@@ -36,16 +37,19 @@ async def serve(app: App, platform: str) -> None:
     tasks: list[asyncio.Task[Any]] = []
     console = None
     if "slack" in wanted:
-        from adapters.slack.runner import check_config, run_slack
+        from adapters.slack.runner import check_config, make_gateway, run_slack
 
         check_config(app.config)
+        gateways["slack"] = make_gateway(app.bot, app.config)
         tasks.append(asyncio.create_task(run_slack(app.bot, app.config, gateways), name="slack"))
     if "discord" in wanted:
-        from adapters.discord.runner import check_config as check_discord
-        from adapters.discord.runner import run_discord
+        from adapters.discord.runner import build_discord, run_discord
 
-        check_discord(app.config)
-        tasks.append(asyncio.create_task(run_discord(app.bot, app.config, gateways), name="discord"))
+        if not app.config.discord.token:
+            raise ConfigError("Set DISCORD_BOT_TOKEN (Developer Portal → your app → Bot → Reset Token) "
+                              "to run on Discord.")
+        client, gateways["discord"] = build_discord(app.bot, app.config)
+        tasks.append(asyncio.create_task(run_discord(app.bot, app.config, client=client), name="discord"))
     if "console" in wanted:
         from adapters.console.adapter import ConsoleGateway, run_console
 

@@ -168,6 +168,25 @@ def _once(sessions: sessionmaker[Session], work) -> bool:  # type: ignore[no-unt
         return False  # another scheduler did it first
 
 
+BATCH = 200
+
+
+def _batched(sessions: sessionmaker[Session], works: list, kind: str, done: Counter[str]) -> None:  # type: ignore[type-arg]
+    """Many occurrences per transaction (10,000 circles in seconds, not minutes); if any of
+    them was already done by someone else, redo that batch one by one."""
+    for i in range(0, len(works), BATCH):
+        chunk = works[i : i + BATCH]
+
+        def all_of(s: Session, chunk: list = chunk) -> None:  # type: ignore[type-arg]
+            for work in chunk:
+                work(s)
+
+        if _once(sessions, all_of):
+            done[kind] += len(chunk)
+        else:
+            done[kind] += sum(1 for work in chunk if _once(sessions, work))
+
+
 @dataclass
 class _CircleInfo:
     circle: Circle
@@ -246,6 +265,8 @@ def _run_round(sessions: sessionmaker[Session], workspace_id: int, round_id: int
     schedules = {info.circle.id: schedule(program, rnd, info.tz, cfg) for info in infos}
     grace = dt.timedelta(hours=cfg.prompt_grace_hours)
     late: dict[int, list[int]] = {}  # cycle -> circle ids whose prompt is too late
+    prompt_works: list = []  # type: ignore[type-arg]
+    checkin_works: list = []  # type: ignore[type-arg]
 
     for info in infos:
         circle, sched = info.circle, schedules[info.circle.id]
@@ -262,8 +283,7 @@ def _run_round(sessions: sessionmaker[Session], workspace_id: int, round_id: int
                     _claim(s, workspace_id, key, now=now)
                     service.post_prompt(s, s.merge(c, load=False), k, now)
 
-                if _once(sessions, work):
-                    done["prompt"] += 1
+                prompt_works.append(work)
         j = sched.latest_checkin(now)
         key = f"r{round_id}:checkin:c{circle.id}:k{j}"
         if j and key not in keys and now - sched.checkin_at(j) <= grace:
@@ -276,9 +296,10 @@ def _run_round(sessions: sessionmaker[Session], workspace_id: int, round_id: int
                 )) is not None:
                     service.request_checkin_and_pulse(s, s.merge(c, load=False), j)
 
-            if _once(sessions, checkin):
-                done["checkin"] += 1
+            checkin_works.append(checkin)
 
+    _batched(sessions, prompt_works, "prompt", done)
+    _batched(sessions, checkin_works, "checkin", done)
     for k, circle_ids in sorted(late.items()):
         done["prompt_skipped"] += _skip_late(sessions, workspace_id, rnd, program, k, circle_ids, now)
 

@@ -157,6 +157,10 @@ async def test_the_answer_button_opens_a_modal_and_records_the_answer(world, fak
     done = await h.submit(modal, {"answer": "Public speaking"}, user_id=people[0])
     assert "your answer is recorded" in done.text
     assert [t for _, t in _answers(db)] == ["Public speaking"]
+    # /circle answer changes it; /circle answers shows the circle's answers
+    again = await h.slash("answer", {"text": "Public speaking, and Rust"}, user_id=people[0])
+    assert "Updated your answer" in again.text
+    assert "Public speaking, and Rust" in (await h.slash("answers", user_id=people[1])).text
 
 
 async def test_check_in_and_pulse_buttons_with_an_optional_comment(world, fake, db, clock):
@@ -182,6 +186,10 @@ async def test_check_in_and_pulse_buttons_with_an_optional_comment(world, fake, 
     with db() as session:
         assert session.scalar(select(CheckIn.status)) == "met"
         assert session.execute(select(Pulse.rating, Pulse.comment)).one() == (4, "Great energy")
+    # the same through the slash commands
+    assert "haven't met yet" in (await h.slash("checkin", {"status": "not-yet"}, user_id=people[1])).text
+    rated = await h.slash("pulse", {"rating": 5, "comment": "Loved it"}, user_id=people[1])
+    assert "5/5" in rated.text and "Add a comment" not in rated.buttons
     # an outsider pressing the circle's buttons changes nothing
     outsider = [p for c, ps in circles_with_people(db)[1:] for p in ps][0]
     assert (await h.press(ids["1"], user_id=outsider)).is_error

@@ -152,7 +152,7 @@ def to_request(spec: c.CommandSpec, values: dict[str, Any], today: dt.date) -> c
             if arg.type == "rest":
                 kwargs[arg.name] = raw.lower()
             else:
-                kwargs[arg.name] = c._convert(arg, raw, today)
+                kwargs[arg.name] = c.convert_arg(arg, raw, today)
     except c.ParseError as exc:
         raise c.ParseError(exc.message, exc.usage or spec.usage) from None
     return spec.request(**kwargs)

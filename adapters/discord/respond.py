@@ -18,7 +18,7 @@ import discord
 
 from adapters.discord.render import Rendered, render
 from bot.ports import Identity
-from bot.replies import Button, Reply
+from bot.replies import Reply
 
 if TYPE_CHECKING:
     from adapters.discord.client import CircleClient
@@ -113,6 +113,3 @@ def message_kwargs(part: Rendered, guild: str | None) -> dict[str, Any]:
         kwargs["view"] = build_view(part.buttons, guild=guild)
     return kwargs
 
-
-def local_button(label: str, action: str, value: str = "") -> Button:
-    return Button(label=label, action=action, value=value, style="primary")
