@@ -61,7 +61,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from bot.status import status_report
 
         app = build(cfg)
-        print(status_report(app.sessions, app.bot.clock()))
+        print(status_report(app.sessions, app.bot.clock(), app.config.scheduling))
         return 0
     if command == "run":
         from bot.runtime import run

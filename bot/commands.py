@@ -391,15 +391,22 @@ class CommandSpec:
             if a.type == "profile_options":
                 token = "key=value ..."
             elif a.option:
-                token = f"{a.name}=" + ("|".join(a.choices) if a.choices else f"<{a.name}>")
+                token = f"{a.name}=" + ("|".join(a.choices) if a.choices
+                                         else PLACEHOLDERS.get(a.type, f"<{a.name}>"))
             else:
-                token = "|".join(a.choices) if a.choices else f"<{a.name}>"
+                token = "|".join(a.choices) if a.choices else PLACEHOLDERS.get(a.type, f"<{a.name}>")
                 if a.type == "text":
                     token = f'"{a.name}"'
                 if a.keyword:
                     token = f"{a.keyword} {token}"
             parts.append(token if a.required else f"[{token}]")
         return " ".join(parts)
+
+
+PLACEHOLDERS = {"date": "YYYY-MM-DD", "member": "@member", "rating": "1-5", "goal_number": "N",
+                "circle_number": "N", "size": "4-6", "day": "mon..sun", "time": "HH:MM",
+                "program_tz": "Area/City|member-local", "weeks": "N", "repeat": "N", "hours": "N",
+                "seed": "N", "word": '"Name"'}
 
 
 def _a(name: str, type_: str, **kw: Any) -> Arg:

@@ -135,8 +135,10 @@ class CircleBot:
             return error(exc.message, exc.usage)
 
     def _grant_configured_coordinator(self, who: Identity, me: Member) -> None:
+        """Configured coordinators and platform admins are remembered as coordinators, so the
+        scheduler's digests and failure notices (which have no request to ask) reach them."""
         keys = {f"{who.platform}:{who.workspace}:{who.user}", f"{who.platform}:*:{who.user}"}
-        if not me.is_coordinator and keys & set(self.config.bot.coordinators):
+        if not me.is_coordinator and (who.is_admin or keys & set(self.config.bot.coordinators)):
             me.is_coordinator = True
 
     def _dispatch(self, ctx: Ctx, request: c.Request) -> Reply:

@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import SchedulingConfig
 from bot.ports import ChatGateway, DeliveryError
-from bot.replies import Reply
+from bot.replies import Field, Reply
 from circles.db import unit_of_work
 from circles.model import AuditEvent, Circle, OutboxMessage, PromptPost, Workspace, utcnow
 from circles.outbox import enqueue
@@ -186,6 +186,12 @@ class DeliveryWorker:
             if job.action == "create_space" and circle_id is not None:
                 session.execute(update(Circle).where(
                     Circle.workspace_id == job.workspace_id, Circle.id == circle_id).values(space_id=ref))
+                note = getattr(ref, "note", None)  # e.g. Slack fell back to a group DM
+                if note:
+                    from circles.cycle import notify_coordinators
+
+                    notify_coordinators(session, job.workspace_id, f"space-fallback:{job.id}",
+                                        Reply(text=note, tone="warning", title="Circle space"))
             elif job.action == "archive_space" and circle_id is not None:
                 session.execute(update(Circle).where(
                     Circle.workspace_id == job.workspace_id, Circle.id == circle_id).values(archived=True))
@@ -213,7 +219,8 @@ class DeliveryWorker:
             where = f"circle {job.payload['circle_id']}" if job.payload.get("circle_id") else "a member"
             reply = Reply(
                 title="A message could not be delivered",
-                text=f"I gave up sending a {job.action} to {where}: `{error.code}`.",
+                text=f"I gave up sending a {job.action} to {where}: {error}",
+                fields=[Field("Error code", error.code)],
                 tone="error",
             )
             for member in coordinators(session, job.workspace_id):

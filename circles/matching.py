@@ -103,6 +103,8 @@ _EPS = 1e-9
 # Work units (pairwise evaluations) per second of time_budget_s; keeps runs reproducible.
 _WORK_PER_S = 1_500_000
 _SMALL = 240  # below this many members every member is everyone's neighbour
+_RESTARTS = 8  # seeded starts on small instances (each climbed, the best kept)
+_STALL_SMALL = 150  # kicks without improvement before a small instance's start is done
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _WEEK = (1 << 168) - 1
 
@@ -206,6 +208,17 @@ class _Inst:
             return s
 
         return pen
+
+    def pair_pen(self, i: int, j: int) -> float:
+        """The rule penalties alone of a pair (0.0 when the pair breaks no rule)."""
+        s = self.forb_key.get(i * self.n + j if i < j else j * self.n + i, 0.0)
+        if self.pairwise_avail and self.H > 0:
+            ai, aj = self.A[i], self.A[j]
+            if ai and aj and (ai & aj).bit_count() < self.H:
+                s += P_AVAIL
+        if self.kind == "near_peer" and not 1 <= abs(self.E[i] - self.E[j]) <= 2:
+            s += P_NEAR
+        return s
 
     def avail_pen(self, members: Iterable[int]) -> float:
         if self.H <= 0 or self.pairwise_avail:
@@ -482,6 +495,10 @@ class _Search:
         self.bench = -1
         self.obj = 0.0
         self.log: list[tuple[int, int, int, float]] | None = None
+        # Pods: every mentor who could lead one, their circle bound and promising mentees.
+        self.spare: list[int] = []
+        self.spare_hi: dict[int, int] = {}
+        self.spare_cand: dict[int, list[int]] = {}
         # Small instances and 1:1 mentoring look at every member of a neighbouring group.
         self.whole = star or n <= _SMALL
         # Small instances keep every pair score in memory; the local search then only adds.
@@ -779,21 +796,59 @@ class _Search:
         self.deadline = time.perf_counter() + 3 * budget_s + 0.5
         self.obj = self.total()
         movable = [x for x in range(n) if not self.locked[x]]
-        if len(movable) < 2:
+        if len(movable) < 2 and not self.spare:
             return
+        if self.matrix is None:
+            self.climb(movable, max(30, min(3 * len(movable), 300)))
+            return
+        # Small instances: several seeded starts (the greedy one first), each climbed to a local
+        # optimum with repairs and kicks; the best is kept. Stops early once the best has been
+        # reached from three different starts, which on easy instances happens at once.
+        best = (self.obj, list(self.grp), list(self.head), list(self.hi))
+        hits = 0
+        for r in range(_RESTARTS):
+            if r:
+                self.shuffle_start(movable)
+            self.climb(movable, _STALL_SMALL)
+            if self.obj > best[0] + _EPS:
+                best = (self.obj, list(self.grp), list(self.head), list(self.hi))
+                hits = 1
+            elif self.obj > best[0] - _EPS:
+                hits += 1
+            if hits >= 3 or self.out_of_budget():
+                break
+        self.head, self.hi = best[2], best[3]
+        self.rebuild(best[1])
+
+    def climb(self, movable: list[int], stall_limit: int) -> None:
+        """Descent, mentor swaps and rule repairs to a local optimum, then iterated kicks."""
         while not self.out_of_budget():
             order = movable[:]
             self.rng.shuffle(order)
-            if not self.descend(order):
+            improved = self.descend(order)
+            improved = self.swap_mentors() or improved
+            improved = self.repair() or improved
+            if not improved:
                 break
-        self.perturb(movable)
+        if len(movable) >= 2:
+            self.perturb(movable, stall_limit)
+        while not self.out_of_budget() and (self.swap_mentors() or self.repair()):
+            pass
 
-    def perturb(self, movable: list[int]) -> None:
+    def shuffle_start(self, movable: list[int]) -> None:
+        """A random start: the movable members trade places at random, sizes stay as they are."""
+        slots = [self.grp[x] for x in movable]
+        self.rng.shuffle(slots)
+        grp = list(self.grp)
+        for x, g in zip(movable, slots, strict=True):
+            grp[x] = g
+        self.rebuild(grp)
+
+    def perturb(self, movable: list[int], stall_limit: int) -> None:
         """Iterated local search: small random kicks, keep the best; stops when kicks stall."""
         rng = self.rng
         best = self.obj
         stall = 0
-        stall_limit = 400 if self.matrix is not None else max(30, min(3 * len(movable), 300))
         placed = movable
         while stall < stall_limit and not self.out_of_budget():
             log: list[tuple[int, int, int, float]] = []
@@ -816,6 +871,176 @@ class _Search:
                 stall += 1
                 if self.obj < best - _EPS:
                     self.undo(log)
+
+    # -- pods: a mentor left out of the round may take over a pod
+    def swap_mentors(self) -> bool:
+        """Replace a pod's mentor by an unused one when that scores better and capacity allows."""
+        if not self.spare:
+            return False
+        improved = False
+        avmode = self.avmode
+        for u in self.spare:
+            if self.grp[u] != self.bench or self.out_of_budget():
+                continue
+            cap = self.spare_hi[u]
+            best, bg = _EPS, -1
+            seen: set[int] = set()
+            for e in self.spare_cand.get(u, ()):
+                g = self.grp[e]
+                if g in seen or g == self.bench or self.head[g] < 0:
+                    continue
+                seen.add(g)
+                h = self.head[g]
+                if len(self.members[g]) > cap:
+                    continue
+                d = self.linked(u, g, h) - self.own[h]
+                if avmode:
+                    d += self.gav[g] - self.gav_with(g, h, u)
+                if d > best:
+                    best, bg = d, g
+            if bg >= 0:
+                h = self.head[bg]
+                self.do_swap(h, u, best)
+                self.head[bg] = u
+                self.hi[bg] = cap
+                improved = True
+        return improved
+
+    # -- small instances: targeted repair of circles that break a rule
+    def _bad(self, g: int) -> bool:
+        if g == self.bench or self.star:
+            return False
+        if self.gav[g] > 0:
+            return True
+        pp = self.inst.pair_pen
+        mem = self.members[g]
+        return any(pp(a, b) for i, a in enumerate(mem) for b in mem[i + 1 :])
+
+    def repair(self) -> bool:
+        """Exact 3-cycles and 2-for-2 exchanges through every circle that breaks a rule.
+
+        Single moves and swaps cannot fix a circle when the only way out costs something first
+        (say, two people with no shared hours must both leave); these compound moves can.
+        """
+        if self.matrix is None or self.star:
+            return False
+        improved = False
+        while not self.out_of_budget():
+            bad = [g for g in range(len(self.members)) if self._bad(g)]
+            if not bad:
+                break
+            move = self._best_compound(bad)
+            if move is None:
+                break
+            touched: list[int] = []
+            for x, y in move:
+                for g in self.do_swap(x, y, self.swap_delta(x, y)):
+                    touched.extend(self.members[g])
+            self.descend(touched)
+            improved = True
+        return improved
+
+    def _best_compound(self, bad: list[int]) -> list[tuple[int, int]] | None:
+        m = self.matrix
+        assert m is not None
+        inst = self.inst
+        locked, own, members = self.locked, self.own, self.members
+        groups = [g for g in range(len(members)) if g != self.bench and members[g]]
+        L = {g: [sum(map(row.__getitem__, members[g])) for row in m] for g in groups}
+        self.work += len(groups) * inst.n
+        av = self.avmode
+        A, H = inst.A, inst.H
+        # mask and count of people with availability in circle g without member x
+        rest: dict[int, tuple[int, int]] = {}
+        if av:
+            for g in groups:
+                for x in members[g]:
+                    mk, cnt = _WEEK, 0
+                    for b in members[g]:
+                        if b != x and A[b]:
+                            mk &= A[b]
+                            cnt += 1
+                    rest[x] = (mk, cnt)
+
+        def gpen(out: int, inn: int) -> float:  # circle penalty after `inn` replaces `out`
+            mk, cnt = rest[out]
+            a = A[inn]
+            if a:
+                mk &= a
+                cnt += 1
+            return P_AVAIL if cnt >= 2 and mk.bit_count() < H else 0.0
+
+        best = _EPS
+        move: list[tuple[int, int]] | None = None
+        gav = self.gav
+        work = 0
+        for ga in bad:
+            ma = [x for x in members[ga] if not locked[x]]
+            La = L[ga]
+            for gb in groups:
+                if gb == ga:
+                    continue
+                mb = [y for y in members[gb] if not locked[y]]
+                Lb = L[gb]
+                # 2-for-2: {x1, x2} of ga trade places with {y1, y2} of gb
+                for i, x1 in enumerate(ma):
+                    for x2 in ma[i + 1 :]:
+                        for j, y1 in enumerate(mb):
+                            for y2 in mb[j + 1 :]:
+                                work += 1
+                                d = (
+                                    La[y1] - m[y1][x1] - m[y1][x2]
+                                    + La[y2] - m[y2][x1] - m[y2][x2]
+                                    + Lb[x1] - m[x1][y1] - m[x1][y2]
+                                    + Lb[x2] - m[x2][y1] - m[x2][y2]
+                                    + 2 * m[y1][y2] + 2 * m[x1][x2]
+                                    - own[x1] - own[x2] - own[y1] - own[y2]
+                                )  # fmt: skip
+                                if av and d + gav[ga] + gav[gb] > best:
+                                    d += gav[ga] + gav[gb]
+                                    d -= _gpen2(A, H, members[ga], (x1, x2), (y1, y2))
+                                    d -= _gpen2(A, H, members[gb], (y1, y2), (x1, x2))
+                                if d > best:
+                                    best, move = d, [(x1, y1), (x2, y2)]
+                # 3-cycles: x of ga -> gb, y of gb -> gc, z of gc -> ga
+                for x in ma:
+                    for y in mb:
+                        dxy = Lb[x] - m[x][y] - own[y]
+                        if av:
+                            dxy += gav[gb] - gpen(y, x)
+                        for gc in groups:
+                            if gc in (ga, gb):
+                                continue
+                            Lc = L[gc]
+                            base = dxy + Lc[y] - own[x]
+                            if av:
+                                base += gav[gc] + gav[ga]
+                            for z in members[gc]:
+                                if locked[z]:
+                                    continue
+                                work += 1
+                                d = base + La[z] - m[z][x] - m[y][z] - own[z]
+                                if av and d > best:
+                                    d -= gpen(z, y) + gpen(x, z)
+                                if d > best:
+                                    best, move = d, [(x, y), (y, z)]
+        self.work += work
+        return move
+
+
+def _gpen2(
+    A: Sequence[int], H: int, mem: Sequence[int], out: tuple[int, int], inn: tuple[int, int]
+) -> float:
+    m, cnt = _WEEK, 0
+    for b in mem:
+        if b != out[0] and b != out[1] and A[b]:
+            m &= A[b]
+            cnt += 1
+    for b in inn:
+        if A[b]:
+            m &= A[b]
+            cnt += 1
+    return P_AVAIL if cnt >= 2 and m.bit_count() < H else 0.0
 
 
 # --------------------------------------------------------------------------- construction
@@ -1029,8 +1254,11 @@ def form_circles(
         npods = min(len(eligible), len(mentees) // need)
         chosen, unused = eligible[:npods], eligible[npods:]
         for m in unused:
-            waitlist[cands[m].id] = "there were not enough mentees for another pod this round"
             s.locked[m] = True
+        # Local search may hand a pod to an unused mentor who suits its mentees better.
+        s.spare = sorted(eligible, key=lambda m: rank[m])
+        s.spare_hi = {m: min(cands[m].capacity, hi - 1) + 1 for m in eligible}
+        s.spare_cand = {m: pre.get(m, []) for m in eligible}
         caps = [min(cands[m].capacity, hi - 1) for m in chosen]
         alloc = [need] * npods
         left = len(mentees) - need * npods
@@ -1093,6 +1321,9 @@ def form_circles(
         _greedy_fill(s, list(zip(groups, sizes, strict=True)), order, [True] * n)
 
     s.run(settings.time_budget_s)
+    for m in s.spare:
+        if s.grp[m] == s.bench:
+            waitlist[cands[m].id] = "there were not enough mentees for another pod this round"
     return _result(inst, s, waitlist, name)
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
@@ -24,6 +25,25 @@ def _pg_engine(schema: str) -> Engine:
     )
 
 
+@contextmanager
+def _pg_schema_engine() -> Iterator[Engine]:
+    """A migrated PostgreSQL engine on a schema of its own, dropped afterwards."""
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(normalize_url(PG_URL or ""))
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    eng = _pg_engine(schema)
+    eng.info_schema = schema  # type: ignore[attr-defined]
+    try:
+        upgrade(eng)
+        yield eng
+    finally:
+        eng.dispose()
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
 @pytest.fixture(params=BACKENDS)
 def engine(request: pytest.FixtureRequest, tmp_path) -> Iterator[Engine]:  # type: ignore[no-untyped-def]
     if request.param == "sqlite":
@@ -32,18 +52,17 @@ def engine(request: pytest.FixtureRequest, tmp_path) -> Iterator[Engine]:  # typ
         yield eng
         eng.dispose()
         return
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(normalize_url(PG_URL or ""))
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    eng = _pg_engine(schema)
-    eng.info_schema = schema  # type: ignore[attr-defined]
-    upgrade(eng)
-    yield eng
-    eng.dispose()
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    with _pg_schema_engine() as eng:
+        yield eng
+
+
+@pytest.fixture
+def pg_engine() -> Iterator[Engine]:
+    """For behaviour only PostgreSQL has (advisory locks, SKIP LOCKED across processes)."""
+    if not PG_URL:
+        pytest.skip("needs CIRCLES_TEST_DATABASE_URL (PostgreSQL); .ci/run always sets it")
+    with _pg_schema_engine() as eng:
+        yield eng
 
 
 @pytest.fixture

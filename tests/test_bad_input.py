@@ -61,7 +61,7 @@ def test_bad_commands_change_nothing(circlebot, db, text):
 
 def test_usage_is_shown_with_the_error(circlebot):
     reply = say(circlebot, ALICE, "pause until tomorrw")
-    assert "Usage: `/circle pause until <until>`" in reply.text
+    assert "Usage: `/circle pause until YYYY-MM-DD`" in reply.text
 
 
 def test_text_over_4000_characters_is_refused_with_its_length(circlebot):

@@ -87,10 +87,8 @@ async def test_a_worker_killed_mid_fan_out_and_restarted_delivers_every_prompt_e
 
 
 @pytest.mark.postgres_only
-@pytest.mark.skipif(not PG_URL, reason="needs CIRCLES_TEST_DATABASE_URL (PostgreSQL)")
-async def test_parallel_workers_on_postgresql_never_send_a_row_twice(engine) -> None:  # type: ignore[no-untyped-def]
-    if getattr(engine, "info_schema", None) is None:
-        pytest.skip("PostgreSQL only")
+async def test_parallel_workers_on_postgresql_never_send_a_row_twice(pg_engine) -> None:  # type: ignore[no-untyped-def]
+    engine = pg_engine
     db = session_factory(engine)
     fan_out(db, 200)
     chat = FakeChat(workspace_rate=10_000, workspace_burst=10_000)

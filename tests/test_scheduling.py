@@ -71,10 +71,8 @@ def _engine_like(engine: Engine) -> Engine:
 
 
 @pytest.mark.postgres_only
-@pytest.mark.skipif(not PG_URL, reason="needs CIRCLES_TEST_DATABASE_URL (PostgreSQL)")
-async def test_two_schedulers_started_at_once_elect_one_leader_and_each_job_runs_once(engine) -> None:  # type: ignore[no-untyped-def]
-    if getattr(engine, "info_schema", None) is None:
-        pytest.skip("PostgreSQL only")
+async def test_two_schedulers_started_at_once_elect_one_leader_and_each_job_runs_once(pg_engine) -> None:  # type: ignore[no-untyped-def]
+    engine = pg_engine
     engines = [_engine_like(engine), _engine_like(engine)]
     db = session_factory(engine)
     seeded(db, circles=6)
@@ -95,10 +93,8 @@ async def test_two_schedulers_started_at_once_elect_one_leader_and_each_job_runs
 
 
 @pytest.mark.postgres_only
-@pytest.mark.skipif(not PG_URL, reason="needs CIRCLES_TEST_DATABASE_URL (PostgreSQL)")
-async def test_when_the_leader_dies_a_follower_takes_over(engine) -> None:  # type: ignore[no-untyped-def]
-    if getattr(engine, "info_schema", None) is None:
-        pytest.skip("PostgreSQL only")
+async def test_when_the_leader_dies_a_follower_takes_over(pg_engine) -> None:  # type: ignore[no-untyped-def]
+    engine = pg_engine
     engines = [_engine_like(engine), _engine_like(engine)]
     a, b = (CircleScheduler(session_factory(e), CFG, clock=lambda: PROMPT_TIME, engine=e) for e in engines)
     try:

@@ -252,3 +252,7 @@ async def test_group_dm_fallback_through_the_worker(slack: SlackHarness, db) -> 
     assert len(mpims) == 1
     assert "Why you were matched" in text_of(slack.fake.posted(mpims[0])[0])
     assert slack.gateway.fallbacks and "group DM" in slack.gateway.fallbacks[0][2]
+    told = [m for m in slack.fake.messages
+            if slack.fake.channels.get(m["channel"], {}).get("is_im")
+            and "U6" in slack.fake.members[m["channel"]]]
+    assert told and "group DM" in text_of(told[-1]), [text_of(m) for m in told]  # the coordinator is told, by DM

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from circles import service as s
 from circles.db import unit_of_work
-from circles.model import Circle, CheckIn, OutboxMessage, PromptPost, Pulse, Response
+from circles.model import CheckIn, Circle, OutboxMessage, PromptPost, Pulse, Response
 from circles.prompts import BANK, THEMES
 from tests.conftest import person
 from tests.engine_helpers import ok, post_week, published_round, say
