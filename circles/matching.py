@@ -487,6 +487,12 @@ class _Search:
         self.own = [0.0] * n
         self.locked = [False] * n
         self.gav: list[float] = []
+        # Shared-time bookkeeping, kept current by refresh(): AND of the availability of each
+        # member's circle-mates (and how many of them gave any), and of each whole circle.
+        self.rest_m = [_WEEK] * n
+        self.rest_c = [0] * n
+        self.gmask: list[int] = []
+        self.gcnt: list[int] = []
         self.avmode = inst.H > 0 and not inst.pairwise_avail
         self.cand: dict[int, list[int]] = {}
         self.work = 0
@@ -516,6 +522,8 @@ class _Search:
         self.hi.append(hi)
         self.head.append(head)
         self.gav.append(0.0)
+        self.gmask.append(_WEEK)
+        self.gcnt.append(0)
         if head >= 0:
             self.locked[head] = True
             self._put(head, g)
@@ -612,7 +620,45 @@ class _Search:
                     own[a] += v
                     own[b] += v
             self.work += len(mem) * len(mem) // 2
-        self.gav[g] = self.gav_with(g, -1, -1)
+        if self.avmode:
+            self._refresh_masks(g)
+        else:
+            self.gav[g] = self.gav_with(g, -1, -1)
+
+    def _refresh_masks(self, g: int) -> None:
+        A, mem = self.inst.A, self.members[g]
+        k = len(mem)
+        suf = [_WEEK] * (k + 1)
+        for i in range(k - 1, -1, -1):
+            suf[i] = suf[i + 1] & (A[mem[i]] or _WEEK)
+        cnt = sum(1 for x in mem if A[x])
+        pre = _WEEK
+        rm, rc = self.rest_m, self.rest_c
+        for i, x in enumerate(mem):
+            rm[x] = pre & suf[i + 1]
+            rc[x] = cnt - (1 if A[x] else 0)
+            pre &= A[x] or _WEEK
+        self.gmask[g], self.gcnt[g] = suf[0], cnt
+        self.gav[g] = P_AVAIL if cnt >= 2 and suf[0].bit_count() < self.inst.H else 0.0
+
+    def _gout(self, out: int, inn: int) -> float:
+        """Shared-time penalty of out's circle once `inn` (or nobody, -1) takes out's place."""
+        m, c = self.rest_m[out], self.rest_c[out]
+        if inn >= 0:
+            a = self.inst.A[inn]
+            if a:
+                m &= a
+                c += 1
+        return P_AVAIL if c >= 2 and m.bit_count() < self.inst.H else 0.0
+
+    def _gin(self, g: int, inn: int) -> float:
+        """Shared-time penalty of circle g once `inn` joins it."""
+        m, c = self.gmask[g], self.gcnt[g]
+        a = self.inst.A[inn]
+        if a:
+            m &= a
+            c += 1
+        return P_AVAIL if c >= 2 and m.bit_count() < self.inst.H else 0.0
 
     def total(self) -> float:
         s = 0.0
@@ -642,7 +688,7 @@ class _Search:
         if self.bench != A:
             d += self.linked(y, A, x) - own[x]
             if self.avmode:
-                d += self.gav[A] - self.gav_with(A, x, y)
+                d += self.gav[A] - self._gout(x, y)
         if self.bench != B:
             if sums is not None and not self.star:
                 sb = sums.get(B)
@@ -652,7 +698,7 @@ class _Search:
             else:
                 d += self.linked(x, B, y) - own[y]
             if self.avmode:
-                d += self.gav[B] - self.gav_with(B, y, x)
+                d += self.gav[B] - self._gout(y, x)
         return d
 
     def move_ok(self, x: int, B: int) -> bool:
@@ -667,7 +713,7 @@ class _Search:
         if self.bench != A:
             d -= self.own[x]
             if self.avmode:
-                d += self.gav[A] - self.gav_with(A, x, -1)
+                d += self.gav[A] - self._gout(x, -1)
         else:
             d += P_PLACE
         if self.bench != B:
@@ -679,7 +725,7 @@ class _Search:
             else:
                 d += self.linked(x, B, -1)
             if self.avmode:
-                d += self.gav[B] - self.gav_with(B, -1, x)
+                d += self.gav[B] - self._gin(B, x)
         else:
             d -= P_PLACE
         return d
@@ -895,7 +941,7 @@ class _Search:
                     continue
                 d = self.linked(u, g, h) - self.own[h]
                 if avmode:
-                    d += self.gav[g] - self.gav_with(g, h, u)
+                    d += self.gav[g] - self._gout(h, u)
                 if d > best:
                     best, bg = d, g
             if bg >= 0:
@@ -950,20 +996,10 @@ class _Search:
         self.work += len(groups) * inst.n
         av = self.avmode
         A, H = inst.A, inst.H
-        # mask and count of people with availability in circle g without member x
-        rest: dict[int, tuple[int, int]] = {}
-        if av:
-            for g in groups:
-                for x in members[g]:
-                    mk, cnt = _WEEK, 0
-                    for b in members[g]:
-                        if b != x and A[b]:
-                            mk &= A[b]
-                            cnt += 1
-                    rest[x] = (mk, cnt)
+        rest_m, rest_c = self.rest_m, self.rest_c
 
         def gpen(out: int, inn: int) -> float:  # circle penalty after `inn` replaces `out`
-            mk, cnt = rest[out]
+            mk, cnt = rest_m[out], rest_c[out]
             a = A[inn]
             if a:
                 mk &= a

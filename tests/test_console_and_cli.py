@@ -79,3 +79,20 @@ def test_a_bad_config_file_is_reported_clearly(tmp_path, capsys):
     cfg.write_text("[bot]\nplatfrom = 'slack'\n")
     assert main(["--config", str(cfg), "migrate"]) == 2
     assert "Unknown setting [bot] platfrom" in capsys.readouterr().err
+
+
+def test_running_on_a_platform_without_its_token_says_which_variable_to_set(tmp_path, capsys, monkeypatch):
+    for var in ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", "SLACK_SIGNING_SECRET", "SLACK_CLIENT_ID",
+                "DISCORD_BOT_TOKEN"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", "--platform", "discord"]) == 2
+    assert "DISCORD_BOT_TOKEN" in capsys.readouterr().err
+    assert main(["run", "--platform", "slack"]) == 2
+    assert "SLACK_BOT_TOKEN" in capsys.readouterr().err
+
+
+def test_status_shows_the_outbox_backlog(tmp_path, capsys):
+    url = f"sqlite:///{tmp_path / 's.sqlite3'}"
+    assert main(["--database", url, "status"]) == 0
+    assert "outbox" in capsys.readouterr().out.lower()
