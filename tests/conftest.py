@@ -111,3 +111,15 @@ def person(user: str, workspace: str = "acme", platform: str = "console", **kw: 
 
 
 COORD = person("coord", name="Casey")
+
+
+@pytest.fixture
+async def slack(db: sessionmaker[Session]):  # type: ignore[no-untyped-def]
+    """A real slack-bolt app and SlackGateway on the real CircleBot, against a fake Slack
+    on loopback that fails the test if the bot ever sends what real Slack would reject."""
+    from tests.fakes.fake_slack import slack_harness
+
+    h = await slack_harness(db)
+    yield h
+    await h.fake.close()
+    assert h.fake.violations == []

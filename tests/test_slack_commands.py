@@ -4,25 +4,11 @@ person, quickly acknowledged, rendered safely."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
 
-import pytest
 from sqlalchemy import select
 
 from circles.model import Goal, Member, Program
-from tests.fakes.fake_slack import SlackHarness, all_mrkdwn, pings, slack_harness, text_of
-
-
-@pytest.fixture
-async def slack(db) -> AsyncIterator[SlackHarness]:  # type: ignore[no-untyped-def]
-    h = await slack_harness(db)
-    yield h
-    await h.fake.close()
-    assert h.fake.violations == []
-
-
-def test_commands_module_imports() -> None:
-    assert SlackHarness
+from tests.fakes.fake_slack import SlackHarness, all_mrkdwn, pings, text_of
 
 
 async def test_help_is_ephemeral_and_lists_commands(slack: SlackHarness) -> None:

@@ -13,7 +13,7 @@ from adapters.slack.gateway import SlackGateway, SpaceId, channel_name
 from bot.ports import DeliveryError
 from bot.replies import Button, Reply
 from circles.model import OutboxMessage
-from tests.fakes.fake_slack import FakeSlack, SlackHarness, pings, slack_harness, text_of
+from tests.fakes.fake_slack import FakeSlack, SlackHarness, pings, text_of
 
 MEMBERS = ["U1", "U2", "U3"]
 
@@ -189,14 +189,6 @@ async def test_a_deleted_channel_and_a_revoked_token_are_permanent(fake: FakeSla
 
 
 # ----------------------------------------------------- through the real delivery worker
-
-
-@pytest.fixture
-async def slack(db) -> AsyncIterator[SlackHarness]:  # type: ignore[no-untyped-def]
-    h = await slack_harness(db)
-    yield h
-    await h.fake.close()
-    assert h.fake.violations == []
 
 
 async def _round(slack: SlackHarness) -> None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import select
@@ -11,15 +10,7 @@ from sqlalchemy import select
 from circles import service
 from circles.db import unit_of_work
 from circles.model import CheckIn, Circle, Profile, Pulse, Response, Workspace
-from tests.fakes.fake_slack import SlackHarness, all_mrkdwn, pings, slack_harness, text_of
-
-
-@pytest.fixture
-async def slack(db) -> AsyncIterator[SlackHarness]:  # type: ignore[no-untyped-def]
-    h = await slack_harness(db)
-    yield h
-    await h.fake.close()
-    assert h.fake.violations == []
+from tests.fakes.fake_slack import SlackHarness, all_mrkdwn, pings, text_of
 
 
 async def post_first_prompt(slack: SlackHarness, db) -> dict[int, tuple[str, str]]:  # type: ignore[no-untyped-def]

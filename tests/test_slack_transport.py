@@ -21,18 +21,9 @@ from tests.fakes.fake_slack import (
     FakeSlack,
     SlackHarness,
     SlackSim,
-    slack_harness,
     text_of,
     wait_for,
 )
-
-
-@pytest.fixture
-async def slack(db) -> AsyncIterator[SlackHarness]:  # type: ignore[no-untyped-def]
-    h = await slack_harness(db)
-    yield h
-    await h.fake.close()
-    assert h.fake.violations == []
 
 
 @pytest.fixture
