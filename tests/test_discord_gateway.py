@@ -223,3 +223,24 @@ async def test_closed_dms_are_permanent(fake, gateway):
     with pytest.raises(DeliveryError) as err:
         await gateway.dm(GUILD, "601", Reply(text="hi"))
     assert (err.value.code, err.value.permanent) == ("cannot_dm_user", True)
+
+
+async def test_an_expired_token_mid_run_is_permanent_and_named(fake, gateway):
+    fake.add_guild(GUILD)
+    thread = await gateway.create_space(GUILD, "c1", ["601"])
+    fake.fail("POST", rf"/channels/{thread}/messages", 401, error_body(0, "401: Unauthorized"))
+    with pytest.raises(DeliveryError) as err:
+        await gateway.post(GUILD, thread, Reply(text="hi"))
+    assert (err.value.code, err.value.permanent) == ("invalid_auth", True)
+    assert fake.posted(thread) == []
+
+
+async def test_a_rejected_token_at_start_says_how_to_fix_it(fake):
+    from adapters.discord.runner import run_discord
+    from bot.config import ConfigError
+
+    cfg = Config()
+    cfg.discord.token = "expired-token"
+    fake.fail("GET", r"/users/@me", 401, error_body(0, "401: Unauthorized"))
+    with pytest.raises(ConfigError, match="Discord rejected DISCORD_BOT_TOKEN"):
+        await run_discord(None, cfg)  # type: ignore[arg-type]
