@@ -35,6 +35,9 @@ from circles.outbox import enqueue
 log = logging.getLogger(__name__)
 
 delivery_key: ContextVar[str | None] = ContextVar("circlebot_delivery_key", default=None)
+# which claim of the row this send is: > 1 means an earlier claim may have reached the
+# platform before its worker died, so gateways that can look should check before resending
+delivery_attempt: ContextVar[int] = ContextVar("circlebot_delivery_attempt", default=1)
 
 # errors that mean the whole workspace is unreachable: telling its coordinators would fail too
 WORKSPACE_GONE = frozenset(
@@ -285,6 +288,7 @@ class DeliveryWorker:
         if delay > 0:
             await asyncio.sleep(delay)
         token = delivery_key.set(job.key)
+        attempt = delivery_attempt.set(job.attempts)
         try:
             ref = await self._call(gateway, job, space)
         except DeliveryError as exc:
@@ -296,6 +300,7 @@ class DeliveryWorker:
             return
         finally:
             delivery_key.reset(token)
+            delivery_attempt.reset(attempt)
         await asyncio.to_thread(self._sent, job, ref)
 
     async def _call(self, gateway: ChatGateway, job: Job, space: str | None) -> str | None:

@@ -105,6 +105,7 @@ _WORK_PER_S = 1_500_000
 _SMALL = 240  # below this many members every member is everyone's neighbour
 _RESTARTS = 8  # seeded starts on small instances (each climbed, the best kept)
 _STALL_SMALL = 150  # kicks without improvement before a small instance's start is done
+_HITS = 3  # a small instance is done once its best circles are reached from this many starts
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _WEEK = (1 << 168) - 1
 
@@ -861,7 +862,7 @@ class _Search:
                 hits = 1
             elif self.obj > best[0] - _EPS:
                 hits += 1
-            if hits >= 3 or self.out_of_budget():
+            if hits >= _HITS or self.out_of_budget():
                 break
         self.head, self.hi = best[2], best[3]
         self.rebuild(best[1])

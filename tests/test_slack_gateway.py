@@ -248,3 +248,47 @@ async def test_group_dm_fallback_through_the_worker(slack: SlackHarness, db) -> 
             if slack.fake.channels.get(m["channel"], {}).get("is_im")
             and "U6" in slack.fake.members[m["channel"]]]
     assert told and "group DM" in text_of(told[-1]), [text_of(m) for m in told]  # the coordinator is told, by DM
+
+
+async def test_a_retried_post_that_slack_already_accepted_is_not_posted_again(
+        fake: FakeSlack, gateway: SlackGateway) -> None:
+    from bot.delivery import delivery_attempt, delivery_key
+
+    space = await gateway.create_space("T1", "c", MEMBERS)
+    key = delivery_key.set("prompt:7:1")
+    try:
+        first = await gateway.post("T1", space, Reply(text="Week 1 prompt"))
+        assert fake.history_calls == 0  # a first attempt never pays for a look-up
+        attempt = delivery_attempt.set(2)  # the row was claimed again after a crash
+        try:
+            again = await gateway.post("T1", space, Reply(text="Week 1 prompt"))
+            dm_first = await gateway.dm("T1", "U2", Reply(text="nudge"))
+            dm_again = await gateway.dm("T1", "U2", Reply(text="nudge"))
+        finally:
+            delivery_attempt.reset(attempt)
+    finally:
+        delivery_key.reset(key)
+    assert again == first and len(fake.posted(space)) == 1
+    assert dm_again == dm_first
+
+
+async def test_a_worker_that_died_after_slack_accepted_a_post_does_not_post_twice(
+        slack: SlackHarness, db) -> None:  # type: ignore[no-untyped-def]
+    import datetime as dt
+
+    from sqlalchemy import update
+
+    await _round(slack)
+    await slack.deliver()
+    welcomes = [m for m in slack.fake.messages if "Why you were matched" in text_of(m)]
+    assert len(welcomes) == 1
+    with db() as s:  # the crash window: Slack has the message, the outbox never heard back
+        s.execute(update(OutboxMessage).where(OutboxMessage.key.like("welcome:%"))
+                  .values(status="sending", result_ref=None,  # … and its lease has run out
+                          not_before=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)))
+        s.commit()
+    await slack.deliver()
+    assert len([m for m in slack.fake.messages if "Why you were matched" in text_of(m)]) == 1
+    with db() as s:
+        row = s.scalar(select(OutboxMessage).where(OutboxMessage.key.like("welcome:%")))
+        assert row.status == "sent" and row.result_ref == welcomes[0]["ts"]

@@ -45,7 +45,7 @@ log = logging.getLogger(__name__)
 
 BOT_SCOPES = ["commands", "chat:write", "chat:write.public", "channels:join",
               "channels:manage", "groups:write", "groups:history", "channels:history",
-              "mpim:history", "mpim:write", "im:write", "users:read"]
+              "mpim:history", "mpim:write", "im:write", "im:history", "users:read"]
 OOPS = ("Something went wrong on Circlebot's side, so nothing was changed. Please try "
         "again; if it keeps happening, tell a coordinator.")
 NOT_INSTALLED = (":warning: Circlebot isn't installed in this Slack workspace any more (it was "

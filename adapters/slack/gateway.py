@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import re
 import unicodedata
+from typing import Any
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -17,6 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.errors import api_error_code, to_delivery_error
 from adapters.slack.installation_store import DbInstallationStore
 from adapters.slack.render import message_kwargs
+from bot.delivery import delivery_attempt, delivery_key
 from bot.ports import DeliveryError
 from bot.replies import Reply
 
@@ -173,10 +175,13 @@ class SlackGateway:
     async def post(self, workspace: str, space: str, message: Reply,
                    thread: str | None = None) -> str:
         client = await self.client(workspace)
-        kwargs = message_kwargs(message)
+        kwargs = {**message_kwargs(message), **_outbox_metadata()}
         if thread:
             kwargs["thread_ts"] = thread
         try:
+            earlier = await self._already_sent(client, space, thread)
+            if earlier:
+                return earlier
             resp = await self._with_join(client, space, client.chat_postMessage,
                                          channel=space, **kwargs)
         except SlackApiError as exc:
@@ -187,11 +192,41 @@ class SlackGateway:
         client = await self.client(workspace)
         try:
             opened = await client.conversations_open(users=user)
-            resp = await client.chat_postMessage(channel=opened["channel"]["id"],
-                                                 **message_kwargs(message))
+            channel = opened["channel"]["id"]
+            earlier = await self._already_sent(client, channel, None)
+            if earlier:
+                return earlier
+            resp = await client.chat_postMessage(channel=channel, **message_kwargs(message),
+                                                 **_outbox_metadata())
         except SlackApiError as exc:
             raise to_delivery_error(exc) from exc
         return str(resp["ts"])
+
+    async def _already_sent(self, client: AsyncWebClient, channel: str,
+                            thread: str | None) -> str | None:
+        """Slack has no idempotency key, so a worker that died after Slack accepted a post
+        but before the outbox marked it sent would post twice. Each post carries its outbox
+        key as message metadata; when the row is being retried, look for that key among the
+        channel's recent messages first and reuse the message found."""
+        key = delivery_key.get()
+        if not key or delivery_attempt.get() <= 1:
+            return None
+        try:
+            if thread:
+                resp = await client.conversations_replies(channel=channel, ts=thread, limit=100,
+                                                          include_all_metadata=True)
+            else:
+                resp = await client.conversations_history(channel=channel, limit=100,
+                                                          include_all_metadata=True)
+        except SlackApiError as exc:
+            if api_error_code(exc) in ("ratelimited", "invalid_auth", "token_revoked"):
+                raise
+            return None  # can't look (e.g. no history scope): sending again is the lesser evil
+        for msg in resp.get("messages") or []:
+            payload = (msg.get("metadata") or {}).get("event_payload") or {}
+            if payload.get("circlebot_key") == key:
+                return str(msg["ts"])
+        return None
 
     async def _with_join(self, client: AsyncWebClient, target: str, call, **kwargs):  # type: ignore[no-untyped-def]
         """`not_in_channel`: join once (public channels only) and try again; a private
@@ -207,3 +242,10 @@ class SlackGateway:
                 log.info("conversations.join %s failed: %s", target, api_error_code(join_exc))
                 raise exc from join_exc
             return await call(**kwargs)
+
+
+def _outbox_metadata() -> dict[str, Any]:
+    key = delivery_key.get()
+    if not key:
+        return {}
+    return {"metadata": {"event_type": "circlebot_outbox", "event_payload": {"circlebot_key": key}}}

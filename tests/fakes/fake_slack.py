@@ -79,6 +79,7 @@ class FakeSlack:
         self.responses: list[dict[str, Any]] = []  # bodies POSTed to response_url hooks
         self.acks: list[dict[str, Any]] = []  # Socket Mode acks from the client
         self.violations: list[str] = []
+        self.history_calls = 0  # conversations.history / .replies look-ups
         self.teams: dict[str, Team] = {}
         self.users: dict[str, dict[str, Any]] = {}
         self.channels: dict[str, dict[str, Any]] = {}
@@ -468,9 +469,13 @@ class FakeSlack:
         if ephemeral and p["user"] not in self.members.get(cid, set()):
             return self._error("user_not_in_channel")
         ts = self._new_ts()
+        metadata = p.get("metadata")
+        if isinstance(metadata, str):
+            metadata = json.loads(metadata)
         self.messages.append({"channel": cid, "ts": ts, "thread_ts": p.get("thread_ts"),
                               "text": p.get("text"), "blocks": p.get("blocks") or [],
-                              "ephemeral_to": p.get("user") if ephemeral else None})
+                              "ephemeral_to": p.get("user") if ephemeral else None,
+                              "metadata": metadata})
         if ephemeral:
             return web.json_response({"ok": True, "message_ts": ts})
         return web.json_response({"ok": True, "channel": cid, "ts": ts,
@@ -478,6 +483,31 @@ class FakeSlack:
                                               "text": p.get("text"), "ts": ts,
                                               "bot_id": team.bot_id,
                                               "blocks": p.get("blocks") or []}})
+
+    def _history(self, team: Team, p: dict[str, Any], thread: str | None) -> web.Response:
+        """conversations.history / .replies: newest first; metadata only when asked for,
+        as Slack does with include_all_metadata."""
+        _, err = self._channel(team, str(p["channel"]))
+        if err:
+            return self._error(err)
+        want_meta = str(p.get("include_all_metadata", "")).lower() in ("1", "true")
+        found = [m for m in self.messages if m["channel"] == p["channel"] and not m["ephemeral_to"]
+                 and (thread is None or m["ts"] == thread or m["thread_ts"] == thread)]
+        out = []
+        for m in reversed(found[-int(p.get("limit") or 100):]):
+            item = {"type": "message", "ts": m["ts"], "text": m["text"]}
+            if want_meta and m.get("metadata"):
+                item["metadata"] = m["metadata"]
+            out.append(item)
+        return web.json_response({"ok": True, "messages": out, "has_more": False})
+
+    async def _m_conversations_history(self, team: Team, p: dict[str, Any]) -> web.Response:
+        self.history_calls += 1
+        return self._history(team, p, None)
+
+    async def _m_conversations_replies(self, team: Team, p: dict[str, Any]) -> web.Response:
+        self.history_calls += 1
+        return self._history(team, p, str(p["ts"]))
 
     async def _m_chat_postMessage(self, team: Team, p: dict[str, Any]) -> web.Response:
         return await self._post(team, p, ephemeral=False)
