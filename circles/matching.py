@@ -99,6 +99,7 @@ P_PLACE = 1e5
 P_REPEAT = 1e4
 P_AVAIL = 1e4
 P_NEAR = 1e3
+P_GRADE = 500.0  # per extra member a circle without shared time would have to lose (search only)
 _EPS = 1e-9
 # Work units (pairwise evaluations) per second of time_budget_s; keeps runs reproducible.
 _WORK_PER_S = 1_500_000
@@ -494,6 +495,9 @@ class _Search:
         self.rest_c = [0] * n
         self.gmask: list[int] = []
         self.gcnt: list[int] = []
+        # Small instances grade a circle's missing shared time by how many members would have to
+        # leave for the rest to share it, so the search sees which broken circles are nearly fixed.
+        self.graded = False
         self.avmode = inst.H > 0 and not inst.pairwise_avail
         self.cand: dict[int, list[int]] = {}
         self.work = 0
@@ -640,7 +644,10 @@ class _Search:
             rc[x] = cnt - (1 if A[x] else 0)
             pre &= A[x] or _WEEK
         self.gmask[g], self.gcnt[g] = suf[0], cnt
-        self.gav[g] = P_AVAIL if cnt >= 2 and suf[0].bit_count() < self.inst.H else 0.0
+        if self.graded:
+            self.gav[g] = _tz_grade(A, self.inst.H, mem, (), ())
+        else:
+            self.gav[g] = P_AVAIL if cnt >= 2 and suf[0].bit_count() < self.inst.H else 0.0
 
     def _gout(self, out: int, inn: int) -> float:
         """Shared-time penalty of out's circle once `inn` (or nobody, -1) takes out's place."""
@@ -650,6 +657,9 @@ class _Search:
             if a:
                 m &= a
                 c += 1
+        if self.graded and c >= 2 and m.bit_count() < self.inst.H:
+            ins = (inn,) if inn >= 0 else ()
+            return _tz_grade(self.inst.A, self.inst.H, self.members[self.grp[out]], (out,), ins)
         return P_AVAIL if c >= 2 and m.bit_count() < self.inst.H else 0.0
 
     def _gin(self, g: int, inn: int) -> float:
@@ -659,6 +669,8 @@ class _Search:
         if a:
             m &= a
             c += 1
+        if self.graded and c >= 2 and m.bit_count() < self.inst.H:
+            return _tz_grade(self.inst.A, self.inst.H, self.members[g], (), (inn,))
         return P_AVAIL if c >= 2 and m.bit_count() < self.inst.H else 0.0
 
     def total(self) -> float:
@@ -851,6 +863,9 @@ class _Search:
         # Small instances: several seeded starts (the greedy one first), each climbed to a local
         # optimum with repairs and kicks; the best is kept. Stops early once the best has been
         # reached from three different starts, which on easy instances happens at once.
+        if self.avmode:
+            self.graded = True
+            self.rebuild(list(self.grp))
         best = (self.obj, list(self.grp), list(self.head), list(self.hi))
         hits = 0
         for r in range(_RESTARTS):
@@ -865,7 +880,10 @@ class _Search:
             if hits >= _HITS or self.out_of_budget():
                 break
         self.head, self.hi = best[2], best[3]
+        self.graded = False
         self.rebuild(best[1])
+        while not self.out_of_budget() and self.descend(movable):
+            pass
 
     def climb(self, movable: list[int], stall_limit: int) -> None:
         """Descent, mentor swaps and rule repairs to a local optimum, then iterated kicks."""
@@ -997,15 +1015,8 @@ class _Search:
         self.work += len(groups) * inst.n
         av = self.avmode
         A, H = inst.A, inst.H
-        rest_m, rest_c = self.rest_m, self.rest_c
 
-        def gpen(out: int, inn: int) -> float:  # circle penalty after `inn` replaces `out`
-            mk, cnt = rest_m[out], rest_c[out]
-            a = A[inn]
-            if a:
-                mk &= a
-                cnt += 1
-            return P_AVAIL if cnt >= 2 and mk.bit_count() < H else 0.0
+        gpen = self._gout  # circle penalty after `inn` replaces `out`
 
         best = _EPS
         move: list[tuple[int, int]] | None = None
@@ -1035,8 +1046,8 @@ class _Search:
                                 )  # fmt: skip
                                 if av and d + gav[ga] + gav[gb] > best:
                                     d += gav[ga] + gav[gb]
-                                    d -= _gpen2(A, H, members[ga], (x1, x2), (y1, y2))
-                                    d -= _gpen2(A, H, members[gb], (y1, y2), (x1, x2))
+                                    d -= _tz_grade(A, H, members[ga], (x1, x2), (y1, y2))
+                                    d -= _tz_grade(A, H, members[gb], (y1, y2), (x1, x2))
                                 if d > best:
                                     best, move = d, [(x1, y1), (x2, y2)]
                 # 3-cycles: x of ga -> gb, y of gb -> gc, z of gc -> ga
@@ -1065,19 +1076,53 @@ class _Search:
         return move
 
 
-def _gpen2(
-    A: Sequence[int], H: int, mem: Sequence[int], out: tuple[int, int], inn: tuple[int, int]
+def _tz_grade(
+    A: Sequence[int], H: int, mem: Sequence[int], out: Sequence[int], inn: Sequence[int]
 ) -> float:
-    m, cnt = _WEEK, 0
-    for b in mem:
-        if b != out[0] and b != out[1] and A[b]:
-            m &= A[b]
-            cnt += 1
-    for b in inn:
-        if A[b]:
-            m &= A[b]
-            cnt += 1
-    return P_AVAIL if cnt >= 2 and m.bit_count() < H else 0.0
+    """Penalty of a circle (mem without `out`, with `inn`) that shares under H hours of time.
+
+    Graded: P_AVAIL plus P_GRADE for every member beyond the first who would have to leave so that
+    the others share H hours. Members who gave no availability fit any time.
+    """
+    masks = [A[x] for x in mem if A[x] and x not in out] + [A[x] for x in inn if A[x]]
+    cnt = len(masks)
+    if cnt < 2:
+        return 0.0
+    full = _WEEK
+    for m in masks:
+        full &= m
+    if full.bit_count() >= H:
+        return 0.0
+    planes: list[int] = []  # bit-sliced counter: how many members are free in each hour
+    for m in masks:
+        carry, i = m, 0
+        while carry:
+            if i == len(planes):
+                planes.append(carry)
+                break
+            p = planes[i]
+            planes[i] = p ^ carry
+            carry &= p
+            i += 1
+    share = 1
+    for c in range(cnt - 1, 1, -1):
+        if _at_least(planes, c).bit_count() >= H:
+            share = c
+            break
+    return P_AVAIL + P_GRADE * (cnt - share - 1)
+
+
+def _at_least(planes: Sequence[int], c: int) -> int:
+    """Hours whose bit-sliced count is at least c."""
+    ge, eq = 0, _WEEK
+    for i in range(max(len(planes), c.bit_length()) - 1, -1, -1):
+        p = planes[i] if i < len(planes) else 0
+        if c >> i & 1:
+            eq &= p
+        else:
+            ge |= eq & p
+            eq &= _WEEK ^ p
+    return ge | eq
 
 
 # --------------------------------------------------------------------------- construction

@@ -42,5 +42,4 @@ def enqueue(
         not_before=not_before or utcnow(),
     )
     session.add(msg)
-    session.flush()
     return msg

@@ -110,15 +110,17 @@ def choose_prompt(session: Session, circle: Circle, cycle: int) -> BankPrompt:
     circles (so neighbouring circles don't all discuss the same thing) but is stable."""
     rnd = session.get(Round, circle.round_id)
     assert rnd is not None
-    prompts = available_prompts(session, circle.workspace_id, rnd.program_id)
-    used = list(
-        session.scalars(
-            select(PromptPost.prompt_key)
-            .join(Circle, Circle.id == PromptPost.circle_id)
-            .where(PromptPost.workspace_id == circle.workspace_id, PromptPost.circle_id == circle.id)
-            .order_by(PromptPost.cycle)
+    # one look-up per program per unit of work: a weekly sweep posts to thousands of circles
+    cache = session.info.setdefault("circles.prompts", {})
+    cache_key = (circle.workspace_id, rnd.program_id)
+    if cache_key not in cache:
+        cache[cache_key] = available_prompts(session, circle.workspace_id, rnd.program_id)
+    prompts = cache[cache_key]
+    used = session.scalars(
+        select(PromptPost.prompt_key).where(
+            PromptPost.workspace_id == circle.workspace_id, PromptPost.circle_id == circle.id
         )
-    )
+    ).all()
     counts = {p.key: 0 for p in prompts}
     for key in used:
         if key in counts:

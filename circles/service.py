@@ -301,6 +301,7 @@ def add_prompt(session: Session, program: Program, text: str) -> Prompt:
     p = Prompt(workspace_id=program.workspace_id, program_id=program.id, text=text)
     session.add(p)
     session.flush()
+    session.info.pop("circles.prompts", None)
     return p
 
 
