@@ -56,6 +56,8 @@ def test_demo_prints_a_health_report_with_six_circles_of_several_kinds(tmp_path,
     kinds = {line.split("(")[1].split(",")[0] for line in circles}
     assert len(circles) >= 6 and len(kinds) >= 2, report
     assert "Delivered" in out
+    assert main(["--database", f"sqlite:///{tmp_path / 'demo.sqlite3'}", "status"]) == 0
+    assert "pending 0 ·" in capsys.readouterr().out  # every queued message was delivered
 
 
 def test_migrate_creates_the_schema(tmp_path):
