@@ -23,7 +23,7 @@ from bot.replies import Button, Field, Form, FormField, Reply, Section, error, o
 from circles import health as health_mod
 from circles import service as s
 from circles.db import unit_of_work
-from circles.model import Circle, Member, Program, Workspace, utcnow
+from circles.model import Circle, Goal, Member, PendingAction, Program, Pulse, Workspace, utcnow
 
 Clock = Callable[[], dt.datetime]
 ROLE_LABELS = {"peer": "Peer", "mentor": "Mentor", "mentee": "Mentee", "skill-swap": "Skill swap"}
@@ -466,7 +466,7 @@ class CircleBot:
             if action == "profile_edit":
                 return self._do_ProfileEdit(ctx, c.ProfileEdit())
             if action == "cancel":
-                pa = s.take_confirmation(ctx.session, ctx.me, int(value), _kind_of(ctx, int(value)))
+                s.take_confirmation(ctx.session, ctx.me, int(value), _kind_of(ctx, int(value)))
                 return Reply(text="Cancelled. Nothing changed.")
             if action == "confirm_leave":
                 s.take_confirmation(ctx.session, ctx.me, int(value), "leave")
@@ -493,7 +493,6 @@ class CircleBot:
                 return self._do_RoundPreview(ctx, c.RoundPreview(program=p.name,
                                                                  seed=int(self.clock().timestamp()) % 2**31))
             if action in ("goal_done", "goal_keep"):
-                from circles.model import Goal
                 g = ctx.session.get(Goal, int(value))
                 if g is None or g.member_id != ctx.me.id:
                     raise s.DomainError("That isn't one of your goals.")
@@ -523,7 +522,6 @@ class CircleBot:
             cid, cycle = context.split(":")
             circle = s.require_circle_member(ctx.session, ctx.me, int(cid))
             comment = c.check_text(text("comment"), "comment")
-            from circles.model import Pulse
             row = ctx.session.scalar(select(Pulse).where(Pulse.circle_id == circle.id, Pulse.cycle == int(cycle),
                                                          Pulse.member_id == ctx.me.id))
             if row is None:
@@ -538,7 +536,6 @@ class _NotAPrompt(Exception):
 
 
 def _kind_of(ctx: Ctx, pending_id: int) -> str:
-    from circles.model import PendingAction
     pa = ctx.session.get(PendingAction, pending_id)
     return pa.kind if pa is not None else "leave"
 
