@@ -99,13 +99,14 @@ P_PLACE = 1e5
 P_REPEAT = 1e4
 P_AVAIL = 1e4
 P_NEAR = 1e3
-P_GRADE = 500.0  # per extra member a circle without shared time would have to lose (search only)
 _EPS = 1e-9
 # Work units (pairwise evaluations) per second of time_budget_s; keeps runs reproducible.
 _WORK_PER_S = 1_500_000
 _SMALL = 240  # below this many members every member is everyone's neighbour
 _RESTARTS = 8  # seeded starts on small instances (each climbed, the best kept)
 _STALL_SMALL = 150  # kicks without improvement before a small instance's start is done
+_COVER_N = 64  # up to this many members, restarts may come from an exact-cover search
+_COVER_NODES = 200_000  # search nodes per exact-cover start
 _HITS = 3  # a small instance is done once its best circles are reached from this many starts
 _DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _WEEK = (1 << 168) - 1
@@ -495,9 +496,6 @@ class _Search:
         self.rest_c = [0] * n
         self.gmask: list[int] = []
         self.gcnt: list[int] = []
-        # Small instances grade a circle's missing shared time by how many members would have to
-        # leave for the rest to share it, so the search sees which broken circles are nearly fixed.
-        self.graded = False
         self.avmode = inst.H > 0 and not inst.pairwise_avail
         self.cand: dict[int, list[int]] = {}
         self.work = 0
@@ -644,10 +642,7 @@ class _Search:
             rc[x] = cnt - (1 if A[x] else 0)
             pre &= A[x] or _WEEK
         self.gmask[g], self.gcnt[g] = suf[0], cnt
-        if self.graded:
-            self.gav[g] = _tz_grade(A, self.inst.H, mem, (), ())
-        else:
-            self.gav[g] = P_AVAIL if cnt >= 2 and suf[0].bit_count() < self.inst.H else 0.0
+        self.gav[g] = P_AVAIL if cnt >= 2 and suf[0].bit_count() < self.inst.H else 0.0
 
     def _gout(self, out: int, inn: int) -> float:
         """Shared-time penalty of out's circle once `inn` (or nobody, -1) takes out's place."""
@@ -657,9 +652,6 @@ class _Search:
             if a:
                 m &= a
                 c += 1
-        if self.graded and c >= 2 and m.bit_count() < self.inst.H:
-            ins = (inn,) if inn >= 0 else ()
-            return _tz_grade(self.inst.A, self.inst.H, self.members[self.grp[out]], (out,), ins)
         return P_AVAIL if c >= 2 and m.bit_count() < self.inst.H else 0.0
 
     def _gin(self, g: int, inn: int) -> float:
@@ -669,8 +661,6 @@ class _Search:
         if a:
             m &= a
             c += 1
-        if self.graded and c >= 2 and m.bit_count() < self.inst.H:
-            return _tz_grade(self.inst.A, self.inst.H, self.members[g], (), (inn,))
         return P_AVAIL if c >= 2 and m.bit_count() < self.inst.H else 0.0
 
     def total(self) -> float:
@@ -863,24 +853,29 @@ class _Search:
         # Small instances: several seeded starts (the greedy one first), each climbed to a local
         # optimum with repairs and kicks; the best is kept. Stops early once the best has been
         # reached from three different starts, which on easy instances happens at once.
-        if self.avmode:
-            self.graded = True
-            self.rebuild(list(self.grp))
         best = (self.obj, list(self.grp), list(self.head), list(self.hi))
         hits = 0
+        # While the best circles still break a rule, restarts start from an exact-cover search
+        # for circles that break none: the rules can make such partitions rare and far apart.
+        broken, cover = False, n <= _COVER_N
         for r in range(_RESTARTS):
             if r:
-                self.shuffle_start(movable)
+                start = self.cover_start(_COVER_NODES) if broken and cover else None
+                if start is None:
+                    cover = cover and not broken
+                    self.shuffle_start(movable)
+                else:
+                    self.rebuild(start)
             self.climb(movable, _STALL_SMALL)
             if self.obj > best[0] + _EPS:
                 best = (self.obj, list(self.grp), list(self.head), list(self.hi))
+                broken = any(self._bad(g) for g in range(len(self.members)))
                 hits = 1
             elif self.obj > best[0] - _EPS:
                 hits += 1
             if hits >= _HITS or self.out_of_budget():
                 break
         self.head, self.hi = best[2], best[3]
-        self.graded = False
         self.rebuild(best[1])
         while not self.out_of_budget() and self.descend(movable):
             pass
@@ -899,6 +894,119 @@ class _Search:
             self.perturb(movable, stall_limit)
         while not self.out_of_budget() and (self.swap_mentors() or self.repair()):
             pass
+
+    def cover_start(self, node_limit: int) -> list[int] | None:
+        """A partition that breaks no rule, found by exact-cover search (small instances only).
+
+        Members whose compatible partners are scarcest are placed first; partners are tried
+        best-scoring first with random tie-breaks, so every call gives a different, decent start.
+        Returns None when the search proves there is none or runs out of nodes.
+        """
+        inst, m, rng = self.inst, self.matrix, self.rng
+        assert m is not None
+        n, A, H = inst.n, inst.A, inst.H
+        bench = self.bench
+        gids = [g for g in range(len(self.members)) if g != bench]
+        if any(self.head[g] >= 0 for g in gids) or any(self.locked):
+            return None
+        sizes: dict[int, list[int]] = {}
+        for g in gids:
+            sizes.setdefault(len(self.members[g]), []).append(g)
+        spare = len(self.members[bench]) if bench >= 0 else 0
+        av = self.avmode
+        pairwise = inst.pairwise_avail and H > 0
+        noise = [rng.random() for _ in range(n)]
+        ok: list[list[int]] = []
+        for x in range(n):
+            row = []
+            for y in range(n):
+                if y == x or inst.pair_pen(x, y):
+                    continue
+                if (av or pairwise) and A[x] and A[y] and (A[x] & A[y]).bit_count() < H:
+                    continue
+                row.append(y)
+            row.sort(key=lambda y, x=x: (-m[x][y] - 0.5 * noise[y], y))
+            ok.append(row)
+        free = [True] * n
+        grp = [bench] * n
+        left = {s: len(g) for s, g in sizes.items()}
+        nodes = 0
+
+        def groups_with(x: int, s: int) -> Iterable[list[int]]:
+            part = [y for y in ok[x] if free[y]]
+            chosen = [x]
+
+            def extend(start: int, mask: int, cnt: int) -> Iterable[list[int]]:
+                nonlocal nodes
+                if len(chosen) == s:
+                    yield chosen
+                    return
+                for k in range(start, len(part)):
+                    y = part[k]
+                    nodes += 1
+                    if nodes > node_limit:
+                        return
+                    if any(inst.pair_pen(y, z) for z in chosen[1:]):
+                        continue
+                    mk, c = mask, cnt
+                    if A[y]:
+                        mk &= A[y]
+                        c += 1
+                    if av and c >= 2 and mk.bit_count() < H:
+                        continue
+                    if pairwise and any(
+                        A[y] and A[z] and (A[y] & A[z]).bit_count() < H for z in chosen[1:]
+                    ):
+                        continue
+                    chosen.append(y)
+                    yield from extend(k + 1, mk, c)
+                    chosen.pop()
+
+            return extend(0, A[x] or _WEEK, 1 if A[x] else 0)
+
+        def solve(benched: int) -> bool:
+            nonlocal nodes
+            if nodes > node_limit:
+                return False
+            todo = [x for x in range(n) if free[x]]
+            if not todo:
+                return True
+            need = min((s for s, k in left.items() if k), default=0)
+            if not need:  # every circle is full; the rest wait
+                return len(todo) <= spare - benched
+            deg = {x: sum(1 for y in ok[x] if free[y]) for x in todo}
+            x = min(todo, key=lambda x: (deg[x], noise[x]))
+            if deg[x] + 1 < need and benched == spare:
+                return False
+            free[x] = False
+            for s in sorted(left, reverse=True):
+                if not left[s]:
+                    continue
+                for g in groups_with(x, s):
+                    for y in g:
+                        free[y] = False
+                    left[s] -= 1
+                    gid = sizes[s][left[s]]
+                    for y in g:
+                        grp[y] = gid
+                    if solve(benched):
+                        return True
+                    left[s] += 1
+                    for y in g[1:]:
+                        free[y] = True
+                    if nodes > node_limit:
+                        free[x] = True
+                        return False
+            if benched < spare:
+                grp[x] = bench
+                if solve(benched + 1):
+                    return True
+            free[x] = True
+            return False
+
+        found = solve(0)
+        self.work += nodes
+        return grp if found else None
 
     def shuffle_start(self, movable: list[int]) -> None:
         """A random start: the movable members trade places at random, sizes stay as they are."""
@@ -1046,8 +1154,8 @@ class _Search:
                                 )  # fmt: skip
                                 if av and d + gav[ga] + gav[gb] > best:
                                     d += gav[ga] + gav[gb]
-                                    d -= _tz_grade(A, H, members[ga], (x1, x2), (y1, y2))
-                                    d -= _tz_grade(A, H, members[gb], (y1, y2), (x1, x2))
+                                    d -= _gpen2(A, H, members[ga], (x1, x2), (y1, y2))
+                                    d -= _gpen2(A, H, members[gb], (y1, y2), (x1, x2))
                                 if d > best:
                                     best, move = d, [(x1, y1), (x2, y2)]
                 # 3-cycles: x of ga -> gb, y of gb -> gc, z of gc -> ga
@@ -1076,53 +1184,20 @@ class _Search:
         return move
 
 
-def _tz_grade(
-    A: Sequence[int], H: int, mem: Sequence[int], out: Sequence[int], inn: Sequence[int]
+def _gpen2(
+    A: Sequence[int], H: int, mem: Sequence[int], out: tuple[int, int], inn: tuple[int, int]
 ) -> float:
-    """Penalty of a circle (mem without `out`, with `inn`) that shares under H hours of time.
-
-    Graded: P_AVAIL plus P_GRADE for every member beyond the first who would have to leave so that
-    the others share H hours. Members who gave no availability fit any time.
-    """
-    masks = [A[x] for x in mem if A[x] and x not in out] + [A[x] for x in inn if A[x]]
-    cnt = len(masks)
-    if cnt < 2:
-        return 0.0
-    full = _WEEK
-    for m in masks:
-        full &= m
-    if full.bit_count() >= H:
-        return 0.0
-    planes: list[int] = []  # bit-sliced counter: how many members are free in each hour
-    for m in masks:
-        carry, i = m, 0
-        while carry:
-            if i == len(planes):
-                planes.append(carry)
-                break
-            p = planes[i]
-            planes[i] = p ^ carry
-            carry &= p
-            i += 1
-    share = 1
-    for c in range(cnt - 1, 1, -1):
-        if _at_least(planes, c).bit_count() >= H:
-            share = c
-            break
-    return P_AVAIL + P_GRADE * (cnt - share - 1)
-
-
-def _at_least(planes: Sequence[int], c: int) -> int:
-    """Hours whose bit-sliced count is at least c."""
-    ge, eq = 0, _WEEK
-    for i in range(max(len(planes), c.bit_length()) - 1, -1, -1):
-        p = planes[i] if i < len(planes) else 0
-        if c >> i & 1:
-            eq &= p
-        else:
-            ge |= eq & p
-            eq &= _WEEK ^ p
-    return ge | eq
+    """Shared-time penalty of circle `mem` once the two `inn` replace the two `out`."""
+    m, cnt = _WEEK, 0
+    for b in mem:
+        if b != out[0] and b != out[1] and A[b]:
+            m &= A[b]
+            cnt += 1
+    for b in inn:
+        if A[b]:
+            m &= A[b]
+            cnt += 1
+    return P_AVAIL if cnt >= 2 and m.bit_count() < H else 0.0
 
 
 # --------------------------------------------------------------------------- construction

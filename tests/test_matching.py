@@ -262,3 +262,42 @@ def test_pair_score_rewards_shared_interests_and_goals() -> None:
     c = Candidate(3, interests=frozenset({"knitting"}))
     assert pair_score(a, b, s) > pair_score(a, c, s)
     assert pair_score(a, b, s) == pair_score(b, a, s)
+
+
+def test_small_round_keeps_shared_hours_where_plain_swaps_got_stuck() -> None:
+    """28 people in two timezone regions with last round's circles as history.
+
+    Circles that all share time are rare here; the earlier matcher stopped at a local optimum
+    with one circle sharing no hours (seeds 0 and 3). Restarts from an exact-cover search and
+    compound repair moves now find circles that keep every rule.
+    """
+    from benchmarks.instances import generate, previous_round
+
+    cands = generate(28, 1013, regions=(0, 1), never_with_rate=0.03)
+    recent = previous_round(cands, 4, 13)
+    for seed in (0, 3):
+        result = form_circles(cands, MatchSettings(min_size=4, max_size=4, seed=seed), recent)
+        assert result.broken_rules == []
+        assert placed_ids(result) == sorted(c.id for c in cands)
+
+
+def test_pod_goes_to_an_unused_mentor_when_that_keeps_shared_hours() -> None:
+    # The first choice by skills fits the mentees but shares no hours with them.
+    sql = Candidate(
+        100,
+        role="mentor",
+        capacity=3,
+        experience=5,
+        skills_offered=frozenset({"sql"}),
+        availability=NIGHT,
+    )
+    near = Candidate(101, role="mentor", capacity=3, experience=4, availability=OFFICE)
+    mentees = [
+        Candidate(i, role="mentee", skills_wanted=frozenset({"sql"}), availability=OFFICE)
+        for i in range(3)
+    ]
+    result = form_circles([sql, near, *mentees], MatchSettings(kind="pod", min_size=3, max_size=4))
+    (group,) = result.groups
+    assert group.mentor_id == 101 and group.member_ids == (0, 1, 2, 101)
+    assert group.broken_rules == []
+    assert "not enough mentees" in result.waitlist[100]
