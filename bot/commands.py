@@ -31,7 +31,8 @@ DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 CHECKIN = {"yes": "met", "met": "met", "not-yet": "not_yet", "notyet": "not_yet",
            "skipped": "skipped", "skip": "skipped", "no": "skipped"}
 PROFILE_KEYS = ("role", "experience", "department", "interests", "goals", "offers", "wants",
-                "timezone", "availability", "capacity")
+                "timezone", "availability", "capacity", "avoid")
+WEIGHT_KEYS = ("interests", "goals", "skills", "experience", "department", "availability")
 
 
 class ParseError(Exception):
@@ -143,6 +144,28 @@ def to_timezone(raw: str, allow_member_local: bool = False) -> str:
         )
     ZoneInfo(raw)
     return raw
+
+
+def to_weights(raw: str) -> dict[str, float]:
+    """`interests:2,department:-1` → {"interests": 2.0, "department": -1.0}. A negative
+    department weight keeps teams together; a positive one mixes them."""
+    out: dict[str, float] = {}
+    for part in [p.strip() for p in raw.split(",") if p.strip()]:
+        key, sep, value = part.partition(":")
+        key = key.strip().lower()
+        if not sep or key not in WEIGHT_KEYS:
+            raise ParseError(f"I couldn't read weight '{part}'. Use name:number with names from "
+                             f"{', '.join(WEIGHT_KEYS)}, e.g. weights=interests:2,department:-1.")
+        try:
+            number = float(value)
+        except ValueError:
+            raise ParseError(f"'{value}' isn't a number (in weight '{part}').") from None
+        if not -10 <= number <= 10:
+            raise ParseError(f"Weights go from -10 to 10; {key} was {number:g}.")
+        out[key] = number
+    if not out:
+        raise ParseError("Give at least one weight, e.g. weights=interests:2.")
+    return out
 
 
 def check_text(raw: str, what: str = "text") -> str:
@@ -288,6 +311,23 @@ class ProgramCreate(Request):
     weeks: int = 6
     repeat: int = 3
     hours: int = 1
+    weights: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ProgramSet(Request):
+    """Change a program's settings; only the options given change."""
+
+    name: str = ""
+    size: tuple[int, int] | None = None
+    cadence: str | None = None
+    day: str | None = None
+    time: str | None = None
+    tz: str | None = None
+    weeks: int | None = None
+    repeat: int | None = None
+    hours: int | None = None
+    weights: dict[str, float] | None = None
 
 
 @dataclass(frozen=True)
@@ -406,7 +446,7 @@ class CommandSpec:
 PLACEHOLDERS = {"date": "YYYY-MM-DD", "member": "@member", "rating": "1-5", "goal_number": "N",
                 "circle_number": "N", "size": "4-6", "day": "mon..sun", "time": "HH:MM",
                 "program_tz": "Area/City|member-local", "weeks": "N", "repeat": "N", "hours": "N",
-                "seed": "N", "word": '"Name"'}
+                "seed": "N", "word": '"Name"', "weights": "interests:2,department:-1"}
 
 
 def _a(name: str, type_: str, **kw: Any) -> Arg:
@@ -455,10 +495,22 @@ SPECS: list[CommandSpec] = [
                                                       choices=("weekly", "biweekly")),
                  _a("day", "day", option=True), _a("time", "time", option=True),
                  _a("tz", "program_tz", option=True), _a("weeks", "weeks", option=True),
-                 _a("repeat", "repeat", option=True), _a("hours", "hours", option=True)),
+                 _a("repeat", "repeat", option=True), _a("hours", "hours", option=True),
+                 _a("weights", "weights", option=True)),
                 coordinator_only=True,
                 example='/circle program create "Spring peer circles" kind=peer size=4-6 '
                         "cadence=weekly day=mon time=10:00"),
+    CommandSpec(("program", "set"), "Change a program's settings (only the options given)",
+                ProgramSet,
+                (_a("name", "text"), _a("size", "size", option=True),
+                 _a("cadence", "choice", option=True, choices=("weekly", "biweekly")),
+                 _a("day", "day", option=True), _a("time", "time", option=True),
+                 _a("tz", "program_tz", option=True), _a("weeks", "weeks", option=True),
+                 _a("repeat", "repeat", option=True), _a("hours", "hours", option=True),
+                 _a("weights", "weights", option=True)),
+                coordinator_only=True,
+                example='/circle program set "Spring peer circles" repeat=4 hours=2 '
+                        "weights=interests:2,department:-1"),
     CommandSpec(("program", "open"), "Open enrolment", ProgramOpen,
                 (_a("name", "text"),), coordinator_only=True),
     CommandSpec(("program", "close"), "Close enrolment", ProgramClose,
@@ -543,6 +595,8 @@ def convert_arg(arg: Arg, raw: str, today: dt.date | None) -> Any:
         return to_timezone(raw, allow_member_local=True)
     if t == "member":
         return to_member(raw)
+    if t == "weights":
+        return to_weights(raw)
     raise AssertionError(f"unknown arg type {t}")
 
 
@@ -573,6 +627,8 @@ def parse_profile_values(options: dict[str, str]) -> dict[str, Any]:
             out["timezone"] = to_timezone(raw)
         elif key == "availability":
             out["availability"] = to_availability(raw) if raw else []
+        elif key == "avoid":  # "never with" opt-outs; resolved to members by the core
+            out["avoid"] = [to_member(x.strip()) for x in re.split(r"[,\s]+", raw) if x.strip()]
     return out
 
 

@@ -167,6 +167,10 @@ class CircleBot:
         profile = s.get_profile(ctx.session, ctx.me)
         if ctx.who.timezone and profile.timezone == "UTC":
             profile.timezone = ctx.who.timezone
+        if profile.interests or profile.goals or profile.skills_offered:  # a returning member
+            note = self._place_late(ctx)
+            if note:
+                return ok(f"Welcome back! You joined{where} as {ROLE_LABELS[r.role].lower()}.{note}")
         return Reply(text=f"Welcome! You joined{where} as {ROLE_LABELS[r.role].lower()}. "
                           "Tell us a little about yourself so we can match you well.",
                      tone="success", form=self.profile_form(ctx), buttons=[
@@ -208,15 +212,38 @@ class CircleBot:
         ]
         if p.role == "mentor":
             fields.append(Field("Mentee capacity", str(p.mentor_capacity)))
+        if p.never_with:
+            names = [x.display_name for x in ctx.session.scalars(select(Member).where(
+                Member.workspace_id == ctx.ws.id, Member.id.in_(p.never_with)))]
+            fields.append(Field("Never matched with", ", ".join(sorted(names)), False))
         return Reply(text="Only you can see this.", title="Your profile", fields=fields,
                      buttons=[Button("Edit profile", "profile_edit", "", "primary")])
 
     def _do_ProfileEdit(self, ctx: Ctx, r: c.ProfileEdit) -> Reply:
         return Reply(text="Opening your profile…", form=self.profile_form(ctx))
 
+    def _save_profile(self, ctx: Ctx, values: dict[str, Any]) -> str:
+        """Save profile fields; a member who joined mid-round is then placed (or waitlisted).
+        Returns what to add to the reply about placement."""
+        values = dict(values)
+        if "avoid" in values:
+            values["never_with"] = s.resolve_avoid(ctx.session, ctx.ws, ctx.me, values.pop("avoid"))
+        s.update_profile(ctx.session, ctx.me, values)
+        return self._place_late(ctx)
+
+    def _place_late(self, ctx: Ctx) -> str:
+        placed = s.place_late_joiner(ctx.session, ctx.me, self.today())
+        if placed is None:
+            return ""
+        program, circle, why = placed
+        if circle is None:
+            return f" You're on the waitlist for the next round of {program.name}: {why}"
+        return f" You've joined **{circle.name}**, which had room: {why}"
+
     def _do_ProfileSet(self, ctx: Ctx, r: c.ProfileSet) -> Reply:
-        s.update_profile(ctx.session, ctx.me, r.values)
-        return ok(f"Saved: {', '.join(sorted(r.values))}.")
+        note = self._save_profile(ctx, r.values)
+        names = sorted("never with" if k == "avoid" else k for k in r.values)
+        return ok(f"Saved: {', '.join(names)}.{note}")
 
     def _do_Pause(self, ctx: Ctx, r: c.Pause) -> Reply:
         s.pause(ctx.session, ctx.me, r.until, self.today())
@@ -331,10 +358,26 @@ class CircleBot:
     def _do_ProgramCreate(self, ctx: Ctx, r: c.ProgramCreate) -> Reply:
         p = s.create_program(ctx.session, ctx.ws, ctx.me, name=r.name, kind=r.kind, size=r.size,
                              cadence=r.cadence, day=r.day, time=r.time, timezone=r.tz,
-                             round_weeks=r.weeks, repeat_window=r.repeat, min_shared_hours=r.hours)
+                             round_weeks=r.weeks, repeat_window=r.repeat, min_shared_hours=r.hours,
+                             weights=dict(r.weights))
         size = f"{p.min_size}-{p.max_size}" if p.min_size != p.max_size else str(p.min_size)
         return ok(f'Created "{p.name}": {c.KIND_LABELS[p.kind]} circles of {size}, {p.cadence} on '
                   f"{p.day} at {p.time} ({p.timezone}). Enrolment is open.", visibility="in_channel")
+
+    def _do_ProgramSet(self, ctx: Ctx, r: c.ProgramSet) -> Reply:
+        p = self._program(ctx, r.name)
+        names = {"tz": "timezone", "weeks": "round_weeks", "repeat": "repeat_window",
+                 "hours": "min_shared_hours"}
+        changes = {names.get(k, k): v for k, v in c.request_fields(r).items()
+                   if k != "name" and v is not None}
+        if not changes:
+            raise s.DomainError("Tell me what to change, e.g. repeat=4 or weights=interests:2.")
+        if "weights" in changes:
+            changes["weights"] = {**(p.weights or {}), **changes["weights"]}
+        s.update_program(ctx.session, p, **changes)
+        shown = ", ".join(f"{k}={v}" for k, v in sorted(c.request_fields(r).items())
+                          if k != "name" and v is not None)
+        return ok(f'Updated "{p.name}": {shown}. It applies from the next round preview.')
 
     def _program(self, ctx: Ctx, name: str) -> Program:
         return s.resolve_program(ctx.session, ctx.ws, name)
@@ -511,9 +554,8 @@ class CircleBot:
 
         if form_id == "profile":
             raw = {k: text(k) for k in c.PROFILE_KEYS if k in values}
-            parsed = c.parse_profile_values(raw)
-            s.update_profile(ctx.session, ctx.me, parsed)
-            return ok("Profile saved. You'll be matched when the next round is formed.")
+            note = self._save_profile(ctx, c.parse_profile_values(raw))
+            return ok("Profile saved." + (note or " You'll be matched when the next round is formed."))
         if form_id == "answer":
             post = s.post_by_id(ctx.session, ctx.ws, int(context))
             _, replaced = s.record_response(ctx.session, ctx.me, post, c.check_text(text("answer"), "answer"))

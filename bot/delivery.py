@@ -269,7 +269,7 @@ class DeliveryWorker:
             return
         gateway = self.gateways[job.platform]
         space: str | None = None
-        if job.action in ("post", "archive_space"):
+        if job.action in ("post", "archive_space", "invite"):
             space, wait = await asyncio.to_thread(self._space_of, job)
             if space is None:
                 if wait:
@@ -312,6 +312,10 @@ class DeliveryWorker:
             return await gateway.dm(job.workspace, p["user"], Reply.from_dict(p["reply"]))
         if job.action == "create_space":
             return await gateway.create_space(job.workspace, p["name"], list(p.get("members", [])), p.get("hub"))
+        if job.action == "invite":  # a late joiner added to an existing circle's space
+            assert space is not None
+            await gateway.invite(job.workspace, space, list(p.get("users", [])))
+            return space
         if job.action == "archive_space":
             assert space is not None
             await gateway.archive_space(job.workspace, space)

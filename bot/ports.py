@@ -55,5 +55,8 @@ class ChatGateway(Protocol):
     async def dm(self, workspace: str, user: str, message: Reply) -> str:
         """Send a private message to one member; returns a message reference."""
 
+    async def invite(self, workspace: str, space: str, users: list[str]) -> None:
+        """Add members to an existing space (a late joiner placed into a running circle)."""
+
     async def archive_space(self, workspace: str, space: str) -> None:
         """Archive (and on Discord lock) a circle's space at the end of a round."""

@@ -293,7 +293,7 @@ class OutboxMessage(Base):
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)
     key: Mapped[str] = mapped_column(String(200))
-    action: Mapped[str] = mapped_column(String(32))  # post|dm|create_space|archive_space
+    action: Mapped[str] = mapped_column(String(32))  # post|dm|create_space|invite|archive_space
     target: Mapped[str] = mapped_column(String(128), default="")  # circle id / member id
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)
     status: Mapped[str] = mapped_column(String(16), default="pending", index=True)

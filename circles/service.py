@@ -7,6 +7,7 @@ is a neutral reply dict, rendered later by whichever adapter serves the workspac
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import random
 from collections.abc import Sequence
@@ -341,9 +342,8 @@ def to_candidate(m: Member, p: Profile, kind: str, ref: dt.date) -> matching.Can
 
 
 def match_settings(program: Program, seed: int) -> matching.MatchSettings:
-    weights = matching.Weights(**program.weights) if program.weights else matching.Weights(
-        department=0.5 if program.kind == "cross_functional" else 0.0
-    )
+    base = matching.Weights(department=0.5 if program.kind == "cross_functional" else 0.0)
+    weights = dataclasses.replace(base, **(program.weights or {}))
     return matching.MatchSettings(
         kind=program.kind,  # type: ignore[arg-type]
         min_size=program.min_size,
@@ -854,3 +854,83 @@ def status(session: Session, m: Member, today: dt.date) -> StatusView:
                                                             Response.member_id == m.id)) is not None
     return StatusView(circles, cp[1] if cp else None, answered, goals(session, m, open_only=True),
                       m.paused_until if is_paused(m, today) else None, m.enrolled)
+
+
+# ------------------------------------------------------------- late joiners
+
+
+def place_late_joiner(session: Session, m: Member, today: dt.date) -> tuple[Program, Circle | None, str] | None:
+    """Someone enrolled (or finished their profile) while a round is running: put them into
+    the best circle with room, or on the waitlist with the reason. None when there is nothing
+    to do (no active round, paused, or already placed)."""
+    if not m.enrolled or is_paused(m, today):
+        return None
+    enrolled = session.scalars(
+        select(Program).join(ProgramMember, ProgramMember.program_id == Program.id)
+        .where(ProgramMember.workspace_id == m.workspace_id, ProgramMember.member_id == m.id)
+        .order_by(Program.id)
+    ).all()
+    in_circles = {c.round_id for c, _ in active_memberships(session, m)}
+    for program in enrolled:
+        rnd = latest_round(session, program, "active")
+        if rnd is None or rnd.id in in_circles:
+            continue
+        members = round_members(session, rnd)
+        profiles = {p.member_id: p for p in session.scalars(
+            select(Profile).where(Profile.workspace_id == m.workspace_id))}
+        options = {c.id: [to_candidate(x, profiles[x.id], program.kind, today)
+                          for x, _ in members.get(c.id, []) if x.id in profiles]
+                   for c in rnd.circles if not c.archived}
+        me = to_candidate(m, get_profile(session, m), program.kind, today)
+        target_id, why = matching.place_late_joiner(
+            me, options, match_settings(program, rnd.seed), recent_pairs(session, program, rnd.number))
+        if target_id is None:
+            rnd.waitlist = {**rnd.waitlist, str(m.id): why}
+            return program, None, why
+        target = session.get(Circle, target_id)
+        assert target is not None
+        role = "mentee" if program.kind in MENTOR_KINDS else "peer"
+        earlier = session.scalar(select(Membership).where(Membership.circle_id == target.id,
+                                                          Membership.member_id == m.id))
+        if earlier is not None:  # coming back to the circle they left
+            earlier.active = True
+        else:
+            session.add(Membership(workspace_id=m.workspace_id, circle_id=target.id, member_id=m.id,
+                                   role=role))
+        met = {(h.member_a, h.member_b) for h in session.scalars(select(PairHistory).where(
+            PairHistory.workspace_id == m.workspace_id, PairHistory.round_id == rnd.id))}
+        for other, _ in members.get(target.id, []):
+            a, b = sorted((m.id, other.id))
+            if (a, b) not in met:
+                session.add(PairHistory(workspace_id=m.workspace_id, program_id=program.id,
+                                        round_id=rnd.id, round_number=rnd.number, member_a=a, member_b=b))
+        rnd.waitlist = {k: v for k, v in rnd.waitlist.items() if k != str(m.id)}
+        enqueue(session, m.workspace_id, f"invite:{target.id}:{m.id}", "invite", f"circle:{target.id}",
+                {"circle_id": target.id, "users": [m.external_id]})
+        enqueue(session, m.workspace_id, f"joined:{target.id}:{m.id}", "post", f"circle:{target.id}",
+                {"circle_id": target.id, "reply": {
+                    "text": f"Please welcome {m.display_name}, who joins this circle. {why}",
+                    "visibility": "in_channel", "tone": "success", "mentions": [m.external_id]}})
+        audit(session, m.workspace_id, m.id, "member.placed_late", {"circle": target.id})
+        return program, target, why
+    return None
+
+
+def update_program(session: Session, program: Program, **fields: Any) -> None:
+    if "size" in fields:
+        lo, hi = fields.pop("size")
+        if program.kind not in PAIR_KINDS:
+            program.min_size, program.max_size = lo, hi
+    for key, value in fields.items():
+        setattr(program, key, value)
+
+
+def resolve_avoid(session: Session, ws: Workspace, me: Member, refs: list[Any]) -> list[int]:
+    """Opt-outs are stored as member ids of this workspace, never as raw platform ids."""
+    ids = []
+    for ref in refs:
+        other = find_member(session, ws, ref.external_id, ref.name)
+        if other.id == me.id:
+            raise DomainError("You can't opt out of meeting yourself.")
+        ids.append(other.id)
+    return sorted(set(ids))

@@ -244,3 +244,17 @@ async def test_a_rejected_token_at_start_says_how_to_fix_it(fake):
     fake.fail("GET", r"/users/@me", 401, error_body(0, "401: Unauthorized"))
     with pytest.raises(ConfigError, match="Discord rejected DISCORD_BOT_TOKEN"):
         await run_discord(None, cfg)  # type: ignore[arg-type]
+
+
+async def test_a_late_joiner_is_added_to_the_circles_private_thread(fake, gateway):
+    fake.add_guild(GUILD)
+    thread = await gateway.create_space(GUILD, "c1", ["601"])
+    await gateway.invite(GUILD, thread, ["602"])
+    added = [r.path for r in fake.requests("PUT", rf"/channels/{thread}/thread-members/.*")]
+    assert added == [f"/channels/{thread}/thread-members/601", f"/channels/{thread}/thread-members/602"]
+
+
+async def test_inviting_into_a_deleted_thread_is_permanent(fake, gateway):
+    with pytest.raises(DeliveryError) as err:
+        await gateway.invite(GUILD, "123456789012345678", ["602"])
+    assert err.value.permanent

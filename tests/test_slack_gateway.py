@@ -292,3 +292,33 @@ async def test_a_worker_that_died_after_slack_accepted_a_post_does_not_post_twic
     with db() as s:
         row = s.scalar(select(OutboxMessage).where(OutboxMessage.key.like("welcome:%")))
         assert row.status == "sent" and row.result_ref == welcomes[0]["ts"]
+
+
+async def test_a_late_joiner_is_invited_to_the_circles_channel(fake: FakeSlack,
+                                                              gateway: SlackGateway) -> None:
+    space = await gateway.create_space("T1", "c", MEMBERS)
+    await gateway.invite("T1", space, ["U9"])
+    assert "U9" in fake.members[space]
+
+
+async def test_a_group_dm_circle_cannot_grow_and_says_why(fake: FakeSlack,
+                                                         gateway: SlackGateway) -> None:
+    fake.fail("conversations.create", "missing_scope", needed="groups:write")
+    space = await gateway.create_space("T1", "c", MEMBERS)
+    with pytest.raises(DeliveryError) as err:
+        await gateway.invite("T1", space, ["U9"])
+    assert err.value.permanent and err.value.code == "cannot_grow_group_dm"
+    assert "add them by hand" in str(err.value)
+
+
+async def test_a_late_joiner_reaches_the_circles_channel_through_the_worker(
+        slack: SlackHarness, db) -> None:  # type: ignore[no-untyped-def]
+    await _round(slack)
+    await slack.deliver()
+    channel = slack.fake.channel_by_name(slack.fake.calls_to("conversations.create")[0].params["name"])
+    await slack.command("program set size=3-4", user="U_ADMIN")  # make room in the circle
+    await slack.command("join", user="U5")
+    await slack.command('profile set timezone=Europe/Berlin interests="rust"', user="U5")
+    await slack.deliver()
+    assert "U5" in slack.fake.members[channel["id"]]
+    assert any("Please welcome" in text_of(m) for m in slack.fake.posted(channel["id"]))

@@ -70,6 +70,9 @@ class ConsoleGateway:
         self.write(f"[DM to @{user}]\n{render(message)}")
         return f"D{next(self._ids)}"
 
+    async def invite(self, workspace: str, space: str, users: list[str]) -> None:
+        self.write(f"[#{self.spaces.get(space, space)}] {', '.join('@' + u for u in users)} added")
+
     async def archive_space(self, workspace: str, space: str) -> None:
         self.write(f"[#{self.spaces.get(space, space)}] archived")
 

@@ -113,6 +113,13 @@ class DiscordGateway:
             raise classify(exc) from exc
         return thread_id
 
+    async def invite(self, workspace: str, space: str, users: list[str]) -> None:
+        try:
+            for user in users:
+                await self.http.add_user_to_thread(space, user)
+        except Exception as exc:
+            raise classify(exc) from exc
+
     async def post(
         self, workspace: str, space: str, message: Reply, thread: str | None = None
     ) -> str:

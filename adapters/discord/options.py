@@ -50,6 +50,7 @@ PROFILE_OPTIONS: list[tuple[str, str]] = [
     ("timezone", "timezone"),
     ("availability", "word"),
     ("capacity", "capacity"),
+    ("avoid", "list"),
 ]
 PROFILE_DESCRIPTIONS = {
     "role": "Your role",
@@ -57,6 +58,7 @@ PROFILE_DESCRIPTIONS = {
     "department": "Your team or department",
     "interests": "Interests, comma separated",
     "goals": "Goals, comma separated",
+    "avoid": "Never match me with: @mentions or names, comma separated",
     "offers": "Skills you can offer, comma separated",
     "wants": "Skills you want to learn, comma separated",
     "timezone": "Your IANA time zone, e.g. Europe/Berlin",

@@ -117,6 +117,19 @@ class SlackGateway:
         raise DeliveryError("name_taken", f"Every channel name like #{base} is taken; "
                             "rename the program or archive old circle channels.", permanent=True)
 
+    async def invite(self, workspace: str, space: str, users: list[str]) -> None:
+        """Add late joiners to a circle's channel. A group-DM circle can't grow on Slack
+        (its members are fixed), which is a permanent, explained failure."""
+        client = await self.client(workspace)
+        try:
+            await self._invite(client, space, users)
+        except DeliveryError as exc:
+            if exc.code != "method_not_supported_for_channel_type":
+                raise
+            raise DeliveryError("cannot_grow_group_dm", "This circle is a group DM, and Slack can't "
+                                "add people to one: add them by hand or re-form the circle.",
+                                permanent=True) from exc
+
     async def _invite(self, client: AsyncWebClient, channel: str, users: list[str]) -> None:
         if not users:
             return

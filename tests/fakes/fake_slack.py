@@ -395,6 +395,8 @@ class FakeSlack:
         if err:
             return self._error(err)
         assert ch is not None
+        if ch.get("is_mpim") or ch.get("is_im"):
+            return self._error("method_not_supported_for_channel_type")
         users = [u for u in str(p.get("users", "")).split(",") if u]
         for u in users:
             if u not in self.users or self.users[u]["team_id"] != team.id:
