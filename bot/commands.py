@@ -454,6 +454,15 @@ def _a(name: str, type_: str, **kw: Any) -> Arg:
 
 
 PROGRAM_OPT = _a("program", "word", option=True, help="program name, when there is more than one")
+# what `program create` sets and `program set` changes
+PROGRAM_SETTINGS = (
+    _a("size", "size", option=True),
+    _a("cadence", "choice", option=True, choices=("weekly", "biweekly")),
+    _a("day", "day", option=True), _a("time", "time", option=True),
+    _a("tz", "program_tz", option=True), _a("weeks", "weeks", option=True),
+    _a("repeat", "repeat", option=True), _a("hours", "hours", option=True),
+    _a("weights", "weights", option=True),
+)
 
 SPECS: list[CommandSpec] = [
     CommandSpec(("help",), "Show what I can do, or the details of one command", Help,
@@ -490,24 +499,13 @@ SPECS: list[CommandSpec] = [
     CommandSpec(("goal", "list"), "List your goals", GoalList),
     CommandSpec(("program", "create"), "Create a program", ProgramCreate,
                 (_a("name", "text", required=True),
-                 _a("kind", "kind", option=True, choices=tuple(KINDS)),
-                 _a("size", "size", option=True), _a("cadence", "choice", option=True,
-                                                      choices=("weekly", "biweekly")),
-                 _a("day", "day", option=True), _a("time", "time", option=True),
-                 _a("tz", "program_tz", option=True), _a("weeks", "weeks", option=True),
-                 _a("repeat", "repeat", option=True), _a("hours", "hours", option=True),
-                 _a("weights", "weights", option=True)),
+                 _a("kind", "kind", option=True, choices=tuple(KINDS)), *PROGRAM_SETTINGS),
                 coordinator_only=True,
                 example='/circle program create "Spring peer circles" kind=peer size=4-6 '
                         "cadence=weekly day=mon time=10:00"),
     CommandSpec(("program", "set"), "Change a program's settings (only the options given)",
                 ProgramSet,
-                (_a("name", "text"), _a("size", "size", option=True),
-                 _a("cadence", "choice", option=True, choices=("weekly", "biweekly")),
-                 _a("day", "day", option=True), _a("time", "time", option=True),
-                 _a("tz", "program_tz", option=True), _a("weeks", "weeks", option=True),
-                 _a("repeat", "repeat", option=True), _a("hours", "hours", option=True),
-                 _a("weights", "weights", option=True)),
+                (_a("name", "text"), *PROGRAM_SETTINGS),
                 coordinator_only=True,
                 example='/circle program set "Spring peer circles" repeat=4 hours=2 '
                         "weights=interests:2,department:-1"),
