@@ -776,23 +776,10 @@ def rematch_target(session: Session, m: Member, today: dt.date) -> tuple[Circle,
     assert rnd is not None
     program = session.get(Program, rnd.program_id)
     assert program is not None
-    members = round_members(session, rnd)
-    profiles = {p.member_id: p for p in session.scalars(
-        select(Profile).where(Profile.workspace_id == m.workspace_id))}
-    options: dict[int, list[matching.Candidate]] = {}
-    for c in rnd.circles:
-        if c.id == circle.id:
-            continue
-        people = members.get(c.id, [])
-        if len(people) >= program.max_size:
-            continue
-        options[c.id] = [to_candidate(x, profiles[x.id], program.kind, today) for x, _ in people if x.id in profiles]
-    if not options:
+    if all(len(people) >= program.max_size
+           for cid, people in round_members(session, rnd).items() if cid != circle.id):
         raise DomainError("Every other circle in this round is full, so I can't move them now.")
-    me = to_candidate(m, get_profile(session, m), program.kind, today)
-    target_id, why = matching.place_late_joiner(
-        me, options, match_settings(program, rnd.seed), recent_pairs(session, program, rnd.number)
-    )
+    target_id, why = best_circle_for(session, m, program, rnd, today, exclude=circle.id)
     if target_id is None:
         raise DomainError(f"No other circle fits {m.display_name}: {why}")
     target = session.get(Circle, target_id)
@@ -806,12 +793,7 @@ def move_member(session: Session, m: Member, source: Circle, target: Circle) -> 
     if ms is None:
         raise DomainError(f"{m.display_name} has already left {source.name}. Nothing changed.")
     ms.active = False
-    existing = session.scalar(select(Membership).where(Membership.circle_id == target.id,
-                                                       Membership.member_id == m.id))
-    if existing is not None:
-        existing.active = True
-    else:
-        session.add(Membership(workspace_id=m.workspace_id, circle_id=target.id, member_id=m.id, role=ms.role))
+    join_circle(session, m, target, ms.role)
     enqueue(session, m.workspace_id, f"rematch:{m.id}:{source.id}:{target.id}", "dm", f"member:{m.id}",
             {"user": m.external_id, "reply": {"text": f"You've been moved to **{target.name}**. "
                                                f"{target.explanation}", "visibility": "ephemeral"}})
@@ -875,38 +857,14 @@ def place_late_joiner(session: Session, m: Member, today: dt.date) -> tuple[Prog
         rnd = latest_round(session, program, "active")
         if rnd is None or rnd.id in in_circles:
             continue
-        members = round_members(session, rnd)
-        profiles = {p.member_id: p for p in session.scalars(
-            select(Profile).where(Profile.workspace_id == m.workspace_id))}
-        options = {c.id: [to_candidate(x, profiles[x.id], program.kind, today)
-                          for x, _ in members.get(c.id, []) if x.id in profiles]
-                   for c in rnd.circles if not c.archived}
-        me = to_candidate(m, get_profile(session, m), program.kind, today)
-        target_id, why = matching.place_late_joiner(
-            me, options, match_settings(program, rnd.seed), recent_pairs(session, program, rnd.number))
+        target_id, why = best_circle_for(session, m, program, rnd, today)
         if target_id is None:
             rnd.waitlist = {**rnd.waitlist, str(m.id): why}
             return program, None, why
         target = session.get(Circle, target_id)
         assert target is not None
-        role = "mentee" if program.kind in MENTOR_KINDS else "peer"
-        earlier = session.scalar(select(Membership).where(Membership.circle_id == target.id,
-                                                          Membership.member_id == m.id))
-        if earlier is not None:  # coming back to the circle they left
-            earlier.active = True
-        else:
-            session.add(Membership(workspace_id=m.workspace_id, circle_id=target.id, member_id=m.id,
-                                   role=role))
-        met = {(h.member_a, h.member_b) for h in session.scalars(select(PairHistory).where(
-            PairHistory.workspace_id == m.workspace_id, PairHistory.round_id == rnd.id))}
-        for other, _ in members.get(target.id, []):
-            a, b = sorted((m.id, other.id))
-            if (a, b) not in met:
-                session.add(PairHistory(workspace_id=m.workspace_id, program_id=program.id,
-                                        round_id=rnd.id, round_number=rnd.number, member_a=a, member_b=b))
+        join_circle(session, m, target, "mentee" if program.kind in MENTOR_KINDS else "peer")
         rnd.waitlist = {k: v for k, v in rnd.waitlist.items() if k != str(m.id)}
-        enqueue(session, m.workspace_id, f"invite:{target.id}:{m.id}", "invite", f"circle:{target.id}",
-                {"circle_id": target.id, "users": [m.external_id]})
         enqueue(session, m.workspace_id, f"joined:{target.id}:{m.id}", "post", f"circle:{target.id}",
                 {"circle_id": target.id, "reply": {
                     "text": f"Please welcome {m.display_name}, who joins this circle. {why}",
@@ -914,6 +872,45 @@ def place_late_joiner(session: Session, m: Member, today: dt.date) -> tuple[Prog
         audit(session, m.workspace_id, m.id, "member.placed_late", {"circle": target.id})
         return program, target, why
     return None
+
+
+def best_circle_for(session: Session, m: Member, program: Program, rnd: Round, today: dt.date,
+                    exclude: int | None = None) -> tuple[int | None, str]:
+    """The matcher's choice of a running circle for one member (late joiner or rematch):
+    (circle id, why) or (None, the waitlist reason)."""
+    members = round_members(session, rnd)
+    ids = [x.id for people in members.values() for x, _ in people]
+    profiles = {p.member_id: p for p in session.scalars(
+        select(Profile).where(Profile.workspace_id == m.workspace_id, Profile.member_id.in_(ids)))}
+    options = {c.id: [to_candidate(x, profiles[x.id], program.kind, today)
+                      for x, _ in members.get(c.id, []) if x.id in profiles]
+               for c in rnd.circles if not c.archived and c.id != exclude}
+    me = to_candidate(m, get_profile(session, m), program.kind, today)
+    return matching.place_late_joiner(
+        me, options, match_settings(program, rnd.seed), recent_pairs(session, program, rnd.number))
+
+
+def join_circle(session: Session, m: Member, circle: Circle, role: str) -> None:
+    """Add a member to a running circle: membership (reactivated if they were in it before),
+    who they now have met, and an invitation into the circle's channel or thread."""
+    earlier = session.scalar(select(Membership).where(Membership.circle_id == circle.id,
+                                                      Membership.member_id == m.id))
+    if earlier is not None:
+        earlier.active = True
+    else:
+        session.add(Membership(workspace_id=m.workspace_id, circle_id=circle.id, member_id=m.id,
+                               role=role))
+    rnd = session.get(Round, circle.round_id)
+    assert rnd is not None
+    met = {(h.member_a, h.member_b) for h in session.scalars(select(PairHistory).where(
+        PairHistory.workspace_id == m.workspace_id, PairHistory.round_id == rnd.id))}
+    for other, _ in round_members(session, rnd).get(circle.id, []):
+        a, b = sorted((m.id, other.id))
+        if a != b and (a, b) not in met:
+            session.add(PairHistory(workspace_id=m.workspace_id, program_id=rnd.program_id,
+                                    round_id=rnd.id, round_number=rnd.number, member_a=a, member_b=b))
+    enqueue(session, m.workspace_id, f"invite:{circle.id}:{m.id}", "invite", f"circle:{circle.id}",
+            {"circle_id": circle.id, "users": [m.external_id]})
 
 
 def update_program(session: Session, program: Program, **fields: Any) -> None:

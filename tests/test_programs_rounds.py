@@ -153,8 +153,18 @@ def test_rematch_asks_the_coordinator_to_confirm_then_moves_and_tells_the_member
                                                                     Membership.active.is_(True))).all()
         assert session.scalar(select(func.count()).select_from(OutboxMessage)
                               .where(OutboxMessage.key.like("rematch:%"))) == 1
+        moved_to = session.scalar(select(Membership.circle_id).where(
+            Membership.member_id == people_ids(session)["u0"], Membership.active.is_(True)))
+        invite = session.scalar(select(OutboxMessage).where(OutboxMessage.action == "invite"))
+        assert invite is not None and invite.payload == {"circle_id": moved_to, "users": ["u0"]}
     assert len(active) <= 1
     assert "Spring circles" in ok(circlebot, people[0], "status").plain_text()
+
+
+def people_ids(session) -> dict[str, int]:  # type: ignore[no-untyped-def]
+    from circles.model import Member
+
+    return dict(session.execute(select(Member.external_id, Member.id)).all())
 
 
 def test_custom_prompts_come_first(circlebot, db):
