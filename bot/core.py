@@ -368,15 +368,14 @@ class CircleBot:
         p = self._program(ctx, r.name)
         names = {"tz": "timezone", "weeks": "round_weeks", "repeat": "repeat_window",
                  "hours": "min_shared_hours"}
-        changes = {names.get(k, k): v for k, v in c.request_fields(r).items()
-                   if k != "name" and v is not None}
-        if not changes:
+        given = {k: v for k, v in sorted(c.request_fields(r).items()) if k != "name" and v is not None}
+        if not given:
             raise s.DomainError("Tell me what to change, e.g. repeat=4 or weights=interests:2.")
+        changes = {names.get(k, k): v for k, v in given.items()}
         if "weights" in changes:
             changes["weights"] = {**(p.weights or {}), **changes["weights"]}
         s.update_program(ctx.session, p, **changes)
-        shown = ", ".join(f"{k}={v}" for k, v in sorted(c.request_fields(r).items())
-                          if k != "name" and v is not None)
+        shown = ", ".join(f"{k}={v}" for k, v in given.items())
         return ok(f'Updated "{p.name}": {shown}. It applies from the next round preview.')
 
     def _program(self, ctx: Ctx, name: str) -> Program:
