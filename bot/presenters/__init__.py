@@ -1,0 +1,22 @@
+"""The only place with user-facing words: results, notices and refusals become `Reply`s.
+
+Importing this package registers every notice presenter.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.presenters import cycle_notices, member_notices  # noqa: F401  (registers presenters)
+from bot.presenters.registry import render_notice
+from bot.replies import Reply
+from circles.notices import from_payload
+
+
+def render_payload(payload: dict[str, Any]) -> Reply:
+    """An outbox row's message: a typed notice rendered now, or (rows written before notices
+    existed) the stored reply."""
+    n = from_payload(payload)
+    if n is not None:
+        return render_notice(n)
+    return Reply.from_dict(payload["reply"])

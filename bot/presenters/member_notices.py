@@ -1,0 +1,44 @@
+"""Words for what the engine tells circles and members about membership."""
+
+from __future__ import annotations
+
+from bot.actions import GoalDone, GoalKeep
+from bot.presenters.registry import presents
+from bot.replies import Button, Reply
+from circles import notices as n
+
+
+@presents(n.CircleFormed)
+def circle_formed(x: n.CircleFormed) -> Reply:
+    lines = [f"Welcome to **{x.circle_name}**: {', '.join(x.member_names)}."]
+    if x.mentor_name:
+        lines.append(f"{x.mentor_name} is your mentor this round.")
+    if x.explanation:
+        lines.append(f"Why you were matched: {x.explanation}")
+    lines.append("Each week I'll post a prompt here; reply in its thread to answer.")
+    return Reply(text="\n".join(lines), title="Your new circle", visibility="in_channel",
+                 tone="success", mentions=list(x.mentions))
+
+
+@presents(n.Waitlisted)
+def waitlisted(x: n.Waitlisted) -> Reply:
+    return Reply(text=f"You're on the waitlist for the next round of {x.program_name}: {x.reason}")
+
+
+@presents(n.MemberPlaced)
+def member_placed(x: n.MemberPlaced) -> Reply:
+    return Reply(text=f"Please welcome {x.member_name}, who joins this circle. {x.why}",
+                 visibility="in_channel", tone="success", mentions=[x.mention])
+
+
+@presents(n.Rematched)
+def rematched(x: n.Rematched) -> Reply:
+    return Reply(text=f"You've been moved to **{x.circle_name}**. {x.explanation}")
+
+
+@presents(n.GoalCheck)
+def goal_check(x: n.GoalCheck) -> Reply:
+    return Reply(
+        text=f'The round has ended. How did goal {x.number} go? "{x.text}"',
+        buttons=[Button("Done", *GoalDone(x.goal_id).encode(), "primary"),
+                 Button("Still working on it", *GoalKeep(x.goal_id).encode())])

@@ -1,0 +1,136 @@
+"""Typed outbound facts. A use case that wants something said later writes a notice to the
+outbox in its own transaction; the delivery worker renders it with the bot's presenters at
+send time, so wording can change without touching the engine and an old row still renders.
+
+Notices are frozen dataclasses of JSON-friendly values (str, int, float, bool, None, lists,
+dicts). Register each with ``@notice`` so it can be read back from a stored payload.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any, TypeVar
+
+from sqlalchemy.orm import Session
+
+from circles.model import OutboxMessage
+from circles.outbox import enqueue
+
+N = TypeVar("N")
+NOTICES: dict[str, type] = {}
+
+
+def notice(cls: type[N]) -> type[N]:
+    """Register a notice class under its name (the name is what the outbox row stores)."""
+    if cls.__name__ in NOTICES:
+        raise ValueError(f"notice {cls.__name__} registered twice")
+    NOTICES[cls.__name__] = cls
+    return cls
+
+
+def to_payload(n: Any) -> dict[str, Any]:
+    return {"notice": type(n).__name__, "data": dataclasses.asdict(n)}
+
+
+def from_payload(payload: dict[str, Any]) -> Any | None:
+    """The notice stored in an outbox payload, or None for a payload without one."""
+    name = payload.get("notice")
+    if not name:
+        return None
+    cls = NOTICES[name]
+    data = payload.get("data") or {}
+    hook = getattr(cls, "from_data", None)
+    return hook(data) if hook is not None else cls(**data)
+
+
+def to_circle(session: Session, workspace_id: int, circle_id: int, key: str, n: Any,
+              **extra: Any) -> OutboxMessage | None:
+    """Say something in a circle's space (channel or thread), once per key."""
+    return enqueue(session, workspace_id, key, "post", f"circle:{circle_id}",
+                   {"circle_id": circle_id, **extra, **to_payload(n)})
+
+
+def to_member(session: Session, workspace_id: int, member_id: int, user: str, key: str, n: Any,
+              not_before: dt.datetime | None = None) -> OutboxMessage | None:
+    """Say something to one member privately, once per key."""
+    return enqueue(session, workspace_id, key, "dm", f"member:{member_id}",
+                   {"user": user, **to_payload(n)}, not_before=not_before)
+
+
+# ------------------------------------------------------------- members and circles
+
+
+@notice
+@dataclasses.dataclass(frozen=True)
+class CircleFormed:
+    """A published circle's welcome, posted into its new space."""
+
+    circle_id: int
+    circle_name: str
+    member_names: list[str]
+    mentor_name: str | None
+    explanation: str
+    mentions: list[str]
+
+
+@notice
+@dataclasses.dataclass(frozen=True)
+class Waitlisted:
+    program_name: str
+    reason: str
+
+
+@notice
+@dataclasses.dataclass(frozen=True)
+class MemberPlaced:
+    """A late joiner (or rematched member) arrives in a running circle."""
+
+    member_name: str
+    mention: str
+    why: str
+
+
+@notice
+@dataclasses.dataclass(frozen=True)
+class Rematched:
+    """Told privately to the member who was moved."""
+
+    circle_name: str
+    explanation: str
+
+
+@notice
+@dataclasses.dataclass(frozen=True)
+class GoalCheck:
+    """At round end: how did this open goal go?"""
+
+    goal_id: int
+    number: int
+    text: str
+
+
+# ------------------------------------------------------------------ the weekly cycle
+
+
+@notice
+@dataclasses.dataclass(frozen=True)
+class PromptPosted:
+    post_id: int
+    cycle: int
+    text: str
+
+
+@notice
+@dataclasses.dataclass(frozen=True)
+class CheckinDue:
+    circle_id: int
+    cycle: int
+
+
+@notice
+@dataclasses.dataclass(frozen=True)
+class Nudge:
+    post_id: int
+    cycle: int
+    prompt_text: str

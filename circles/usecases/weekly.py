@@ -1,0 +1,210 @@
+"""The weekly rhythm inside a circle: its prompt, the answers, the check-in and the pulse.
+Every record is one row per (circle, cycle, member): a second press changes it, never adds."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from circles import notices
+from circles.errors import DomainError
+from circles.model import CheckIn, Circle, Member, PromptPost, Pulse, Response, Workspace
+from circles.prompts import choose_prompt
+from circles.usecases.context import Actor
+from circles.usecases.memberships import active_memberships, only_circle, require_circle_member
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """A stored answer, check-in or pulse; ``replaced`` when it overwrote an earlier one."""
+
+    replaced: bool
+    cycle: int = 0
+
+
+@dataclass(frozen=True)
+class PromptRef:
+    post_id: int
+    circle_id: int
+    circle_name: str
+    cycle: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    name: str
+    text: str
+
+
+def post_prompt(session: Session, circle: Circle, cycle: int, now: dt.datetime) -> PromptPost | None:
+    """Post the week's prompt to a circle once (idempotent per circle and cycle)."""
+    existing = session.scalar(
+        select(PromptPost).where(PromptPost.workspace_id == circle.workspace_id,
+                                 PromptPost.circle_id == circle.id, PromptPost.cycle == cycle)
+    )
+    if existing is not None:
+        return None
+    prompt = choose_prompt(session, circle, cycle)
+    post = PromptPost(workspace_id=circle.workspace_id, circle_id=circle.id, cycle=cycle,
+                      prompt_key=prompt.key, text=prompt.text, posted_at=now)
+    session.add(post)
+    session.flush()
+    notices.to_circle(session, circle.workspace_id, circle.id, f"prompt:{circle.id}:{cycle}",
+                      notices.PromptPosted(post.id, cycle, prompt.text), prompt_post_id=post.id)
+    return post
+
+
+def request_checkin_and_pulse(session: Session, circle: Circle, cycle: int) -> None:
+    notices.to_circle(session, circle.workspace_id, circle.id, f"checkin:{circle.id}:{cycle}",
+                      notices.CheckinDue(circle.id, cycle))
+
+
+def _ref(circle: Circle, post: PromptPost) -> PromptRef:
+    return PromptRef(post.id, circle.id, circle.name, post.cycle, post.text)
+
+
+def current_prompt(actor: Actor) -> PromptRef | None:
+    """The newest prompt of the member's first circle that has one."""
+    session, m = actor.session, actor.member
+    for circle, _ in active_memberships(session, m):
+        post = session.scalar(
+            select(PromptPost).where(PromptPost.workspace_id == m.workspace_id,
+                                     PromptPost.circle_id == circle.id)
+            .order_by(PromptPost.cycle.desc()).limit(1)
+        )
+        if post is not None:
+            return _ref(circle, post)
+    return None
+
+
+def _post(session: Session, ws: Workspace, post_id: int) -> PromptPost:
+    post = session.scalar(select(PromptPost).where(PromptPost.id == post_id,
+                                                   PromptPost.workspace_id == ws.id))
+    if post is None:
+        raise DomainError("prompt_gone")
+    return post
+
+
+def prompt_for_answer(actor: Actor, post_id: int) -> PromptRef:
+    """A prompt the actor may answer (the Answer button's form)."""
+    post = _post(actor.session, actor.workspace, post_id)
+    circle = require_circle_member(actor.session, actor.member, post.circle_id)
+    return _ref(circle, post)
+
+
+def prompt_in_space(actor: Actor, space: str, message_ref: str | None) -> int | None:
+    """The prompt a message in a circle's space answers: the one it replies to (a thread's
+    parent), or else the circle's newest prompt. Slack's ts is unique only within a channel,
+    so the space is part of the key."""
+    session, ws = actor.session, actor.workspace
+    q = (select(PromptPost.id).join(Circle, Circle.id == PromptPost.circle_id)
+         .where(PromptPost.workspace_id == ws.id, Circle.space_id == space))
+    if message_ref is not None:
+        return session.scalar(q.where(PromptPost.message_ref == message_ref))
+    return session.scalar(q.order_by(PromptPost.cycle.desc()).limit(1))
+
+
+def _record_response(session: Session, m: Member, post: PromptPost, text: str) -> Recorded:
+    require_circle_member(session, m, post.circle_id)
+    r = session.scalar(select(Response).where(Response.prompt_post_id == post.id,
+                                              Response.member_id == m.id))
+    if r is not None:
+        r.text = text
+        return Recorded(True, post.cycle)
+    session.add(Response(workspace_id=m.workspace_id, prompt_post_id=post.id, member_id=m.id,
+                         text=text))
+    session.flush()
+    return Recorded(False, post.cycle)
+
+
+def answer(actor: Actor, text: str, post_id: int | None = None) -> Recorded:
+    """Answer a given prompt, or the member's current one."""
+    if post_id is None:
+        ref = current_prompt(actor)
+        if ref is None:
+            raise DomainError("nothing_to_answer")
+        post_id = ref.post_id
+    return _record_response(actor.session, actor.member, _post(actor.session, actor.workspace, post_id),
+                            text)
+
+
+def answers(actor: Actor) -> tuple[PromptRef, list[Answer]]:
+    ref = current_prompt(actor)
+    if ref is None:
+        raise DomainError("no_prompt_yet")
+    rows = actor.session.execute(
+        select(Member.display_name, Response.text).join(Response, Response.member_id == Member.id)
+        .where(Response.workspace_id == actor.workspace.id, Response.prompt_post_id == ref.post_id)
+        .order_by(Response.created_at, Response.id)
+    ).all()
+    return ref, [Answer(name, text) for name, text in rows]
+
+
+def current_cycle(session: Session, circle: Circle) -> int:
+    latest = session.scalar(
+        select(func.max(PromptPost.cycle)).where(PromptPost.workspace_id == circle.workspace_id,
+                                                 PromptPost.circle_id == circle.id)
+    )
+    return int(latest or 1)
+
+
+def _circle_and_cycle(actor: Actor, circle_id: int | None, cycle: int | None) -> tuple[Circle, int]:
+    if circle_id is None:
+        circle = only_circle(actor.session, actor.member)
+    else:
+        circle = require_circle_member(actor.session, actor.member, circle_id)
+    return circle, cycle if cycle is not None else current_cycle(actor.session, circle)
+
+
+def check_in(actor: Actor, status: str, circle_id: int | None = None,
+             cycle: int | None = None) -> Recorded:
+    circle, k = _circle_and_cycle(actor, circle_id, cycle)
+    m = actor.member
+    row = actor.session.scalar(select(CheckIn).where(CheckIn.circle_id == circle.id,
+                                                     CheckIn.cycle == k, CheckIn.member_id == m.id))
+    if row is not None:
+        row.status = status
+        return Recorded(True, k)
+    actor.session.add(CheckIn(workspace_id=m.workspace_id, circle_id=circle.id, cycle=k,
+                              member_id=m.id, status=status))
+    return Recorded(False, k)
+
+
+@dataclass(frozen=True)
+class Rated:
+    replaced: bool
+    circle_id: int
+    cycle: int
+    rating: int
+    has_comment: bool
+
+
+def pulse(actor: Actor, rating: int, comment: str = "", circle_id: int | None = None,
+          cycle: int | None = None) -> Rated:
+    circle, k = _circle_and_cycle(actor, circle_id, cycle)
+    if not 1 <= rating <= 5:
+        raise DomainError("pulse_range")
+    m = actor.member
+    row = actor.session.scalar(select(Pulse).where(Pulse.circle_id == circle.id, Pulse.cycle == k,
+                                                   Pulse.member_id == m.id))
+    if row is not None:
+        row.rating = rating
+        if comment:
+            row.comment = comment
+        return Rated(True, circle.id, k, rating, bool(comment))
+    actor.session.add(Pulse(workspace_id=m.workspace_id, circle_id=circle.id, cycle=k,
+                            member_id=m.id, rating=rating, comment=comment))
+    return Rated(False, circle.id, k, rating, bool(comment))
+
+
+def pulse_comment(actor: Actor, circle_id: int, cycle: int, comment: str) -> None:
+    circle = require_circle_member(actor.session, actor.member, circle_id)
+    row = actor.session.scalar(select(Pulse).where(Pulse.circle_id == circle.id, Pulse.cycle == cycle,
+                                                   Pulse.member_id == actor.member.id))
+    if row is None:
+        raise DomainError("rate_first")
+    row.comment = comment
