@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import SchedulingConfig
 from bot.ports import ChatGateway, DeliveryError
+from bot.presenters import render_payload
 from bot.replies import Field, Reply
 from circles.db import unit_of_work
 from circles.model import AuditEvent, Circle, OutboxMessage, PromptPost, Workspace, utcnow
@@ -307,9 +308,9 @@ class DeliveryWorker:
         p = job.payload
         if job.action == "post":
             assert space is not None
-            return await gateway.post(job.workspace, space, Reply.from_dict(p["reply"]), p.get("thread"))
+            return await gateway.post(job.workspace, space, render_payload(p), p.get("thread"))
         if job.action == "dm":
-            return await gateway.dm(job.workspace, p["user"], Reply.from_dict(p["reply"]))
+            return await gateway.dm(job.workspace, p["user"], render_payload(p))
         if job.action == "create_space":
             return await gateway.create_space(job.workspace, p["name"], list(p.get("members", [])), p.get("hub"))
         if job.action == "invite":  # a late joiner added to an existing circle's space

@@ -13,15 +13,13 @@ import datetime as dt
 import random
 from typing import TextIO
 
-from sqlalchemy import select
-
 from adapters.console.adapter import ConsoleGateway, render
 from bot.config import Config
 from bot.core import CircleBot
 from bot.ports import Identity
-from circles import service as s
 from circles.db import unit_of_work
-from circles.model import Circle, OutboxMessage, Round
+from circles.usecases.lookup import undelivered
+from circles.usecases.weekly import start_week_now
 
 FIRST = ["Ana", "Ben", "Chidi", "Dana", "Elif", "Farid", "Grace", "Hiro", "Ines", "Jonas", "Kemi",
          "Luca", "Maya", "Nikhil", "Olga", "Priya", "Quinn", "Rosa", "Sami", "Tariq", "Uma", "Viktor",
@@ -89,18 +87,11 @@ async def run_demo(bot: CircleBot, out: TextIO, seed: int = 7) -> None:
 
     print("\nA week goes by: prompts are posted, members answer, check in and rate the week…",
           file=out, flush=True)
-    now = bot.clock()
     with unit_of_work(bot.sessions) as session:
-        circles = session.scalars(select(Circle).join(Round).where(Round.status == "active")
-                                  .order_by(Circle.id)).all()
-        for circle in circles:
-            s.post_prompt(session, circle, 1, now)
-            s.request_checkin_and_pulse(session, circle, 1)
-        members = {c.id: [m.external_id for m, _ in s.round_members(session, c.round).get(c.id, [])]
-                   for c in circles}
-    for n, circle in enumerate(circles):
+        circles = start_week_now(session, "console", "demo", 1, bot.clock())
+    for n, members in enumerate(circles):
         struggling = n % 4 == 3  # a few circles go quiet, so health has something to flag
-        for ext in members[circle.id]:
+        for ext in members:
             who = Identity("console", "demo", ext, ext.capitalize())
             if struggling and rng.random() < 0.8:
                 continue
@@ -125,8 +116,8 @@ async def run_demo(bot: CircleBot, out: TextIO, seed: int = 7) -> None:
     for _ in range(20):
         while await worker.run_once():
             pass
-        with bot.sessions() as session:
-            if not session.scalar(select(OutboxMessage.id).where(OutboxMessage.status == "pending")):
+        with unit_of_work(bot.sessions) as session:
+            if not undelivered(session):
                 break
         ahead[0] += dt.timedelta(seconds=DEFER_SECONDS + 1)
     print(f"\nDelivered {len(sent)} messages to the circles' spaces (creating spaces, welcomes, prompts, "

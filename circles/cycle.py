@@ -21,7 +21,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import SchedulingConfig
 from bot.replies import Button, Reply, Section
-from circles import service
 from circles.db import unit_of_work
 from circles.health import program_health
 from circles.model import (
@@ -38,6 +37,7 @@ from circles.model import (
     Workspace,
 )
 from circles.outbox import enqueue
+from circles.usecases import rounds, weekly
 
 WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 MEMBER_LOCAL = "member-local"
@@ -132,7 +132,7 @@ def notify_coordinators(session: Session, workspace_id: int, key: str, reply: Re
 def end_round(session: Session, rnd: Round, program: Program, now: dt.datetime) -> None:
     """The engine archives spaces and asks for final goal check-ins; the scheduler adds the
     coordinators' cue that the next round can be formed."""
-    service.end_round(session, rnd, now)
+    rounds.end_round(session, rnd, now)
     notify_coordinators(
         session, rnd.workspace_id, f"round-ended:r{rnd.id}",
         Reply(
@@ -281,7 +281,7 @@ def _run_round(sessions: sessionmaker[Session], workspace_id: int, round_id: int
 
                 def work(s: Session, key: str = key, c: Circle = circle, k: int = k) -> None:
                     _claim(s, workspace_id, key, now=now)
-                    service.post_prompt(s, s.merge(c, load=False), k, now)
+                    weekly.post_prompt(s, s.merge(c, load=False), k, now)
 
                 prompt_works.append(work)
         j = sched.latest_checkin(now)
@@ -294,7 +294,7 @@ def _run_round(sessions: sessionmaker[Session], workspace_id: int, round_id: int
                     PromptPost.workspace_id == workspace_id, PromptPost.circle_id == c.id,
                     PromptPost.cycle == j,
                 )) is not None:
-                    service.request_checkin_and_pulse(s, s.merge(c, load=False), j)
+                    weekly.request_checkin_and_pulse(s, s.merge(c, load=False), j)
 
             checkin_works.append(checkin)
 

@@ -74,3 +74,6 @@ def upgrade(engine_or_url: Engine | str) -> None:
     with engine_or_url.begin() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+
+
+SessionFactory = sessionmaker[Session]  # what callers outside the engine hold, by name only

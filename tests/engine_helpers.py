@@ -9,9 +9,9 @@ from sqlalchemy import select
 from bot.core import CircleBot
 from bot.ports import Identity
 from bot.replies import Reply
-from circles import service as s
 from circles.db import unit_of_work
 from circles.model import Circle, Round
+from circles.usecases import weekly as s
 from tests.conftest import COORD, person
 
 INTERESTS = ["rust", "public speaking", "leadership", "design", "data", "writing"]

@@ -25,6 +25,7 @@ from circles.model import (
     Round,
     Workspace,
 )
+from circles.notices import CheckinDue, from_payload
 
 UTC = dt.UTC
 CFG = SchedulingConfig()
@@ -189,8 +190,7 @@ def test_checkin_and_pulse_go_out_once_at_the_end_of_each_cycle(db) -> None:  # 
     with db() as s:
         msg = s.scalar(select(OutboxMessage).where(OutboxMessage.key == f"checkin:{w.circle_ids[0]}:1"))
         assert msg is not None
-        actions = {b["action"] for b in msg.payload["reply"]["buttons"]}
-    assert actions == {"checkin", "pulse"}
+        assert from_payload(msg.payload) == CheckinDue(w.circle_ids[0], 1)
 
 
 def test_downtime_is_caught_up_once_not_replayed_week_by_week(db) -> None:  # type: ignore[no-untyped-def]

@@ -20,9 +20,9 @@ from adapters.discord.gateway import DiscordGateway
 from bot.config import Config
 from bot.core import CircleBot
 from bot.delivery import DeliveryWorker
-from circles import service as s
 from circles.db import unit_of_work
 from circles.model import CheckIn, Circle, Member, Membership, Pulse, Response, Round, utcnow
+from circles.usecases import weekly as s
 from tests.conftest import Clock
 from tests.fakes.fake_discord import (
     MANAGE_GUILD,
@@ -169,9 +169,7 @@ async def test_check_in_and_pulse_buttons_with_an_optional_comment(world, fake, 
     await deliver(worker, clock)
     circle, people = circles_with_people(db)[0]
     with unit_of_work(db) as session:
-        from circles.outbox import enqueue
-        enqueue(session, circle.workspace_id, "checkin:test", "post", f"circle:{circle.id}",
-                {"circle_id": circle.id, "reply": s.checkin_and_pulse_reply(circle, 1)})
+        s.request_checkin_and_pulse(session, circle, 1)
     await deliver(worker, clock)
     card = fake.posted(circle.space_id)[-1]
     ids = {c["label"]: c["custom_id"] for row in card["components"] for c in row["components"]}

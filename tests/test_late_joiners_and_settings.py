@@ -82,7 +82,7 @@ def test_coordinators_set_matching_weights_per_program(circlebot, db):
         p = session.scalar(select(Program))
     assert p.weights == {"interests": 2.0, "department": -1.0}
     assert (p.repeat_window, p.min_shared_hours) == (5, 2)
-    from circles.service import match_settings
+    from circles.usecases.matchmaking import match_settings
 
     w = match_settings(p, seed=0).weights
     assert (w.interests, w.department, w.goals) == (2.0, -1.0, 1.0)

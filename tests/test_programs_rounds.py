@@ -6,7 +6,9 @@ import asyncio
 
 from sqlalchemy import func, select
 
+from bot.presenters import render_payload
 from circles.model import Circle, Membership, OutboxMessage, PairHistory, Round
+from circles.notices import CircleFormed, from_payload
 from tests.conftest import COORD, person
 from tests.engine_helpers import enrol, ok, published_round, say
 
@@ -106,8 +108,10 @@ def test_welcome_explains_why_members_were_matched_and_mentions_them(circlebot, 
     published_round(circlebot, 8)
     with db() as session:
         welcome = session.scalars(select(OutboxMessage).where(OutboxMessage.key.like("welcome:%"))).first()
-    reply = welcome.payload["reply"]
-    assert "Why you were matched" in reply["text"] and len(reply["mentions"]) == 4
+    notice = from_payload(welcome.payload)
+    assert isinstance(notice, CircleFormed) and notice.explanation and len(notice.mentions) == 4
+    reply = render_payload(welcome.payload)
+    assert "Why you were matched" in reply.text and reply.mentions == notice.mentions
 
 
 def test_cannot_publish_twice_while_a_round_is_active(circlebot):

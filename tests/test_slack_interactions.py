@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 from sqlalchemy import select
 
-from circles import service
 from circles.db import unit_of_work
 from circles.model import CheckIn, Circle, Profile, Pulse, Response, Workspace
+from circles.usecases import weekly
 from tests.fakes.fake_slack import SlackHarness, all_mrkdwn, pings, text_of
 
 
@@ -19,8 +19,8 @@ async def post_first_prompt(slack: SlackHarness, db) -> dict[int, tuple[str, str
     with unit_of_work(db) as s:
         circles = s.scalars(select(Circle).order_by(Circle.id)).all()
         for circle in circles:
-            service.post_prompt(s, circle, 1, dt.datetime.now(dt.UTC))
-            service.request_checkin_and_pulse(s, circle, 1)
+            weekly.post_prompt(s, circle, 1, dt.datetime.now(dt.UTC))
+            weekly.request_checkin_and_pulse(s, circle, 1)
     await slack.deliver()
     out = {}
     with db() as s:

@@ -6,10 +6,11 @@ import asyncio
 
 from sqlalchemy import select
 
-from circles import service as s
+from bot.presenters import render_payload
 from circles.db import unit_of_work
 from circles.model import CheckIn, Circle, OutboxMessage, PromptPost, Pulse, Response
 from circles.prompts import BANK, THEMES
+from circles.usecases import weekly as s
 from tests.conftest import person
 from tests.engine_helpers import ok, post_week, published_round, say
 
@@ -105,12 +106,13 @@ def test_checkin_and_pulse_by_command_and_by_button(circlebot, db):
     with unit_of_work(db) as session:
         circle = session.scalar(select(Circle))
         s.request_checkin_and_pulse(session, circle, 1)
-        buttons = session.scalar(select(OutboxMessage).where(OutboxMessage.key.like("checkin:%"))).payload["reply"]["buttons"]
-    assert [b["label"] for b in buttons[:3]] == ["Yes", "Not yet", "We skipped"]
-    assert [b["label"] for b in buttons[3:]] == ["1", "2", "3", "4", "5"]
+        payload = session.scalar(select(OutboxMessage).where(OutboxMessage.key.like("checkin:%"))).payload
+    buttons = render_payload(payload).buttons
+    assert [b.label for b in buttons[:3]] == ["Yes", "Not yet", "We skipped"]
+    assert [b.label for b in buttons[3:]] == ["1", "2", "3", "4", "5"]
     not_yet, two = buttons[1], buttons[4]
-    assert asyncio.run(circlebot.handle_action(people[1], not_yet["action"], not_yet["value"])).tone == "success"
-    reply = asyncio.run(circlebot.handle_action(people[1], two["action"], two["value"]))
+    assert asyncio.run(circlebot.handle_action(people[1], not_yet.action, not_yet.value)).tone == "success"
+    reply = asyncio.run(circlebot.handle_action(people[1], two.action, two.value))
     assert [b.label for b in reply.buttons] == ["Add a comment"]
     form = asyncio.run(circlebot.handle_action(people[1], "pulse_comment", reply.buttons[0].value)).form
     asyncio.run(circlebot.handle_form(people[1], "pulse_comment", form.context, {"comment": "too rushed"}))

@@ -35,16 +35,19 @@ def client_of(interaction: discord.Interaction[Any]) -> CircleClient:
     return interaction.client  # type: ignore[return-value]
 
 
+def is_coordinator(member: discord.abc.User, permissions: discord.Permissions,
+                   coordinator_role: str) -> bool:
+    """Coordinators are members with Manage Server or the configured role (by name or id)."""
+    return isinstance(member, discord.Member) and (permissions.manage_guild or any(
+        coordinator_role in (r.name, str(r.id)) for r in member.roles))
+
+
 def identity(interaction: discord.Interaction[Any], guild_hint: str | None = None) -> Identity:
     """The speaker. Coordinators are members with Manage Server or the configured role;
     the core decides what that allows. ``guild_hint`` names the guild for presses in DMs."""
     cfg = client_of(interaction).config.discord
     user = interaction.user
-    is_admin = False
-    if isinstance(user, discord.Member):
-        is_admin = interaction.permissions.manage_guild or any(
-            cfg.coordinator_role in (r.name, str(r.id)) for r in user.roles
-        )
+    is_admin = is_coordinator(user, interaction.permissions, cfg.coordinator_role)
     guild = str(interaction.guild_id) if interaction.guild_id else (guild_hint or "")
     return Identity(
         platform="discord",

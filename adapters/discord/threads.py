@@ -1,9 +1,8 @@
 """Answers typed into a circle's thread.
 
-A prompt is posted into the circle's private thread with an "Answer" button (custom id
-``circle:answer:<post id>``). A member's message in that thread answers the prompt they
-replied to, or else the newest prompt in the thread, found from the thread's recent
-history so it survives restarts without any state of ours.
+A prompt is posted into the circle's private thread. A member's message in that thread
+answers the prompt they replied to, or else the circle's newest prompt: the core knows which
+prompt belongs to which message, so nothing here reads button ids or history.
 
 Reading what members type needs the privileged *message content* intent
 (``discord.message_content_intent = true`` and the toggle in the Developer Portal). Without
@@ -19,24 +18,14 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from adapters.discord.render import render
-from adapters.discord.respond import message_kwargs
+from adapters.discord.respond import is_coordinator, message_kwargs
 from bot.ports import Identity
 
 if TYPE_CHECKING:
     from adapters.discord.client import CircleClient
 
 log = logging.getLogger(__name__)
-PROMPT_MARK = "circle:answer:"
-HISTORY_LIMIT = 50
 RECORDED = "✅"
-
-
-def is_prompt(message: discord.Message) -> bool:
-    for row in message.components:
-        for child in getattr(row, "children", []):
-            if str(getattr(child, "custom_id", "") or "").startswith(PROMPT_MARK):
-                return True
-    return False
 
 
 class ThreadReplies:
@@ -51,43 +40,20 @@ class ThreadReplies:
         if not text:  # no content intent, or only an attachment: nothing to record
             return
         who = self._identity(message)
-        tried: set[str] = set()
-        for ref in await self._candidates(message):
-            if ref in tried:
-                continue
-            tried.add(ref)
-            reply = await self.client.core.handle_thread_reply(who, str(channel.id), ref, text)
-            if reply is None:
-                continue
-            await self._acknowledge(message, reply)
-            return
-
-    async def _candidates(self, message: discord.Message) -> list[str]:
-        refs = []
-        if message.reference is not None and message.reference.message_id:
-            refs.append(str(message.reference.message_id))
-        latest = await self._latest_prompt(message.channel)  # type: ignore[arg-type]
-        if latest:
-            refs.append(latest)
-        return refs
-
-    async def _latest_prompt(self, thread: discord.Thread) -> str | None:
-        me = self.client.user
-        try:
-            async for m in thread.history(limit=HISTORY_LIMIT):
-                if me is not None and m.author.id == me.id and is_prompt(m):
-                    return str(m.id)
-        except discord.HTTPException:
-            log.warning("could not read history of thread %s", thread.id)
-        return None
+        # the message it replies to, else the circle's newest prompt (the core knows which)
+        ref = message.reference.message_id if message.reference is not None else None
+        candidates = [str(ref)] if ref else []
+        for candidate in [*candidates, None]:
+            reply = await self.client.core.handle_thread_reply(who, str(channel.id), candidate, text)
+            if reply is not None:
+                await self._acknowledge(message, reply)
+                return
 
     def _identity(self, message: discord.Message) -> Identity:
         author = message.author
         cfg = self.client.config.discord
-        is_admin = isinstance(author, discord.Member) and (
-            author.guild_permissions.manage_guild
-            or any(cfg.coordinator_role in (r.name, str(r.id)) for r in author.roles)
-        )
+        is_admin = is_coordinator(
+            author, author.guild_permissions, cfg.coordinator_role)
         return Identity(
             platform="discord",
             workspace=str(message.guild.id) if message.guild else "",

@@ -219,16 +219,13 @@ class SlackListeners:
             await self.publish_home(who, client)
 
     async def publish_home(self, who: Identity, client: AsyncWebClient) -> None:
-        """My circles, this week's prompt and my goals (all in `status`); coordinators
-        also see program health, which the core refuses to others."""
-        replies = [r for r in [await self._run(self.core.handle_command(who, "status"))] if r]
-        if not any(sec.title == "My open goals" for r in replies for sec in r.sections):
-            goals = await self._run(self.core.handle_command(who, "goal list"))
-            if goals is not None and goals.tone != "error":
-                replies.append(goals)
-        health = await self._run(self.core.handle_command(who, "health"))
-        if health is not None and health.tone != "error":
-            replies.append(health)
+        """My circles, this week's prompt and my goals; coordinators also see program
+        health. The facts come from one use case, not from replaying commands."""
+        try:
+            replies = await self.core.home(who)
+        except Exception:
+            log.exception("home tab failed")
+            return
         try:
             await client.views_publish(user_id=who.user, view=home_view(replies))
         except SlackApiError as exc:

@@ -11,9 +11,19 @@ from sqlalchemy.orm import Session
 
 from circles import notices
 from circles.errors import DomainError
-from circles.model import CheckIn, Circle, Member, PromptPost, Pulse, Response, Workspace
+from circles.model import (
+    CheckIn,
+    Circle,
+    Member,
+    Membership,
+    PromptPost,
+    Pulse,
+    Response,
+    Round,
+    Workspace,
+)
 from circles.prompts import choose_prompt
-from circles.usecases.context import Actor
+from circles.usecases.context import Actor, find_workspace
 from circles.usecases.memberships import active_memberships, only_circle, require_circle_member
 
 
@@ -208,3 +218,26 @@ def pulse_comment(actor: Actor, circle_id: int, cycle: int, comment: str) -> Non
     if row is None:
         raise DomainError("rate_first")
     row.comment = comment
+
+
+def start_week_now(session: Session, platform: str, workspace: str, cycle: int,
+                   now: dt.datetime) -> list[list[str]]:
+    """Post cycle ``cycle``'s prompt and check-in to every active circle of a workspace at
+    once, without waiting for the schedule (the demo's simulated week). Returns each
+    circle's members' platform ids."""
+    ws = find_workspace(session, platform, workspace)
+    if ws is None:
+        return []
+    circles = session.scalars(select(Circle).join(Round, Round.id == Circle.round_id).where(
+        Circle.workspace_id == ws.id, Round.status == "active").order_by(Circle.id)).all()
+    rows = session.execute(select(Membership.circle_id, Member.external_id)
+                           .join(Member, Member.id == Membership.member_id)
+                           .where(Membership.workspace_id == ws.id, Membership.active.is_(True))
+                           .order_by(Member.id)).all()
+    members: dict[int, list[str]] = {}
+    for cid, ext in rows:
+        members.setdefault(cid, []).append(ext)
+    for circle in circles:
+        post_prompt(session, circle, cycle, now)
+        request_checkin_and_pulse(session, circle, cycle)
+    return [members.get(c.id, []) for c in circles]

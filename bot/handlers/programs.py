@@ -1,0 +1,96 @@
+"""Handlers for coordinators: programs, prompts, rounds, health, rematches, coordinators."""
+
+from __future__ import annotations
+
+from bot import commands as c
+from bot.handlers.registry import Ctx, handles
+from bot.presenters import programs as present
+from bot.presenters.health import health_reply
+from bot.replies import Reply
+from circles.usecases import coordinators, insight, membership, placement, programs, rounds
+
+SETTING_COLUMNS = {"tz": "timezone", "weeks": "round_weeks", "repeat": "repeat_window",
+                   "hours": "min_shared_hours"}
+
+
+@handles(c.ProgramCreate)
+def program_create(ctx: Ctx, r: c.ProgramCreate) -> Reply:
+    p = programs.create_program(ctx.actor, name=r.name, kind=r.kind, size=r.size, cadence=r.cadence,
+                                day=r.day, time=r.time, timezone=r.tz, round_weeks=r.weeks,
+                                repeat_window=r.repeat, min_shared_hours=r.hours,
+                                weights=dict(r.weights))
+    return present.program_created(programs.view(p))
+
+
+@handles(c.ProgramSet)
+def program_set(ctx: Ctx, r: c.ProgramSet) -> Reply:
+    given = {k: v for k, v in sorted(c.request_fields(r).items()) if k != "name" and v is not None}
+    p = programs.update_program(ctx.actor, r.name,
+                                {SETTING_COLUMNS.get(k, k): v for k, v in given.items()})
+    return present.program_updated(p.name, given)
+
+
+@handles(c.ProgramOpen)
+def program_open(ctx: Ctx, r: c.ProgramOpen) -> Reply:
+    return present.enrolment(programs.set_enrolment(ctx.actor, r.name, True).name, True)
+
+
+@handles(c.ProgramClose)
+def program_close(ctx: Ctx, r: c.ProgramClose) -> Reply:
+    return present.enrolment(programs.set_enrolment(ctx.actor, r.name, False).name, False)
+
+
+@handles(c.ProgramList)
+def program_list(ctx: Ctx, r: c.ProgramList) -> Reply:
+    return present.program_list(programs.list_programs(ctx.actor))
+
+
+@handles(c.PromptAdd)
+def prompt_add(ctx: Ctx, r: c.PromptAdd) -> Reply:
+    return present.prompt_added(programs.add_prompt(ctx.actor, r.program, r.text).name)
+
+
+@handles(c.RoundPreview)
+def round_preview(ctx: Ctx, r: c.RoundPreview) -> Reply:
+    return present.preview(rounds.preview_round(ctx.actor, r.program, ctx.today, r.seed))
+
+
+@handles(c.RoundMove)
+def round_move(ctx: Ctx, r: c.RoundMove) -> Reply:
+    return present.moved(rounds.move_in_draft(ctx.actor, r.program, r.member.external_id,
+                                              r.member.name, r.circle))
+
+
+@handles(c.RoundPublish)
+def round_publish(ctx: Ctx, r: c.RoundPublish) -> Reply:
+    return present.published(rounds.publish_round(ctx.actor, r.program))
+
+
+@handles(c.RoundEnd)
+def round_end(ctx: Ctx, r: c.RoundEnd) -> Reply:
+    return present.ended(rounds.end_active_round(ctx.actor, r.program, ctx.now))
+
+
+@handles(c.Health)
+def health(ctx: Ctx, r: c.Health) -> Reply:
+    return health_reply(insight.health_of(ctx.actor, r.program, ctx.now))
+
+
+@handles(c.Rematch)
+def rematch(ctx: Ctx, r: c.Rematch) -> Reply:
+    plan = placement.rematch_target(ctx.actor, r.member.external_id, r.member.name, ctx.today)
+    pending = membership.request_confirmation(
+        ctx.actor, "rematch", {"member": plan.member_id, "from": plan.source_id, "to": plan.target_id})
+    return present.confirm_rematch(plan, pending)
+
+
+@handles(c.CoordinatorsAdd)
+def coordinators_add(ctx: Ctx, r: c.CoordinatorsAdd) -> Reply:
+    return present.coordinator_added(
+        coordinators.add_coordinator(ctx.actor, r.member.external_id, r.member.name))
+
+
+@handles(c.CoordinatorsList)
+def coordinators_list(ctx: Ctx, r: c.CoordinatorsList) -> Reply:
+    return present.coordinator_list(coordinators.coordinator_names(ctx.actor),
+                                    ctx.who.platform != "console")

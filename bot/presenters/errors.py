@@ -1,0 +1,66 @@
+"""Refusals in words: one sentence per reason the engine can give."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from circles.errors import DomainError
+
+
+def _names(names: list[str]) -> str:
+    return ", ".join(f'"{n}"' for n in names)
+
+
+def _who(f: dict[str, Any]) -> str:
+    return f"<@{f['external_id']}>" if f.get("external_id") else f"@{f.get('name')}"
+
+
+MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
+    "member_not_found": lambda f: f"I can't find {_who(f)} in this workspace. They need to `/circle join` first.",
+    "confirmation_expired": lambda f: "That request has expired or was already handled. Nothing changed.",
+    "nothing_to_leave": lambda f: "You're not in any circle or program, so there's nothing to leave.",
+    "program_exists": lambda f: f'A program called "{f["name"]}" already exists. Pick another name.',
+    "enrolment_unchanged": lambda f: f'Enrolment for "{f["name"]}" is already {"open" if f["open"] else "closed"}.',
+    "program_not_found": lambda f: f'There is no program "{f["name"]}". Programs: {_names(f["programs"]) or "none yet"}.',
+    "no_open_program": lambda f: "No program is open for enrolment right now. A coordinator can open one.",
+    "no_programs": lambda f: 'There are no programs yet. A coordinator can create one: `/circle program create "Name"`.',
+    "ambiguous_program": lambda f: f'There are several programs ({_names(f["programs"])}); add program="Name".',
+    "program_gone": lambda f: "That program no longer exists.",
+    "nothing_to_change": lambda f: "Tell me what to change, e.g. repeat=4 or weights=interests:2.",
+    "pause_not_future": lambda f: f"{f['until'].isoformat()} is not in the future. Pick a later date.",
+    "pause_too_long": lambda f: "You can pause for up to a year at a time.",
+    "pause_not_joined": lambda f: "You haven't joined yet, so there's nothing to pause. Try `/circle join`.",
+    "not_paused": lambda f: "You're not paused, so there's nothing to resume.",
+    "too_few_members": lambda f: (f'"{f["program"]}" has {f["count"]} enrolled member(s); at least 2 '
+                                  "are needed to form circles."),
+    "no_draft_to_adjust": lambda f: "There's no draft round to adjust. Run `/circle round preview` first.",
+    "no_such_circle": lambda f: f"The draft has circles 1 to {f['count']}; there is no circle {f['number']}.",
+    "already_in_circle": lambda f: f"{f['name']} is already in circle {f['number']}.",
+    "no_draft_to_publish": lambda f: "There's no draft round to publish. Run `/circle round preview` first.",
+    "round_still_active": lambda f: f"Round {f['number']} is still active. End it first with `/circle round end`.",
+    "round_not_active": lambda f: "That round isn't active.",
+    "no_active_round": lambda f: f'"{f["program"]}" has no active round.',
+    "prompt_gone": lambda f: "I can't find that prompt any more.",
+    "not_in_that_circle": lambda f: "You're not in that circle, so I can't record that for you.",
+    "no_active_circle": lambda f: "You're not in an active circle yet. Once a round is published you'll be told.",
+    "no_prompt_yet": lambda f: "Your circle hasn't had a prompt yet.",
+    "nothing_to_answer": lambda f: "Your circle hasn't had a prompt yet, so there's nothing to answer.",
+    "pulse_range": lambda f: "A pulse is from 1 to 5.",
+    "rate_first": lambda f: "Rate the week first (1–5), then add a comment.",
+    "due_in_past": lambda f: f"{f['due'].isoformat()} is in the past. Pick a due date from today on.",
+    "no_such_goal": lambda f: (f"You have no goal {f['number']}. Your goals: "
+                               f"{', '.join(str(n) for n in f['have']) or 'none yet'}."),
+    "goal_already_done": lambda f: f"Goal {f['number']} is already done. Nice!",
+    "not_your_goal": lambda f: "That isn't one of your goals.",
+    "rematch_not_in_circle": lambda f: f"{f['name']} isn't in an active circle, so there's nothing to rematch.",
+    "all_circles_full": lambda f: "Every other circle in this round is full, so I can't move them now.",
+    "no_fitting_circle": lambda f: f"No other circle fits {f['name']}: {f['why']}",
+    "already_left": lambda f: f"{f['name']} has already left {f['circle']}. Nothing changed.",
+    "avoid_self": lambda f: "You can't opt out of meeting yourself.",
+    "already_coordinator": lambda f: f"{f['name']} is already a coordinator.",
+}
+
+
+def explain(err: DomainError) -> str:
+    return MESSAGES[err.reason](err.facts)

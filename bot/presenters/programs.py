@@ -1,0 +1,120 @@
+"""Words for programs, rounds, rematches and coordinators."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot import commands as c
+from bot.actions import Cancel, ConfirmRematch, PublishRound, ReshuffleRound
+from bot.replies import Button, Reply, Section, error, ok
+from circles.usecases.placement import Rematched, RematchPlan
+from circles.usecases.programs import ProgramView
+from circles.usecases.rounds import Ended, Moved, Published, RoundView
+
+
+def program_created(p: ProgramView) -> Reply:
+    size = f"{p.min_size}-{p.max_size}" if p.min_size != p.max_size else str(p.min_size)
+    return ok(f'Created "{p.name}": {c.KIND_LABELS[p.kind]} circles of {size}, {p.cadence} on '
+              f"{p.day} at {p.time} ({p.timezone}). Enrolment is open.", visibility="in_channel")
+
+
+def program_updated(name: str, given: dict[str, Any]) -> Reply:
+    shown = ", ".join(f"{k}={v}" for k, v in given.items())
+    return ok(f'Updated "{name}": {shown}. It applies from the next round preview.')
+
+
+def enrolment(name: str, open_: bool) -> Reply:
+    if open_:
+        return ok(f'Enrolment for "{name}" is open. Members can `/circle join`.')
+    return ok(f'Enrolment for "{name}" is closed.')
+
+
+def program_list(ps: list[ProgramView]) -> Reply:
+    if not ps:
+        return Reply(text='No programs yet. A coordinator can create one: `/circle program create "Name"`.')
+    lines = [f"• **{p.name}** — {c.KIND_LABELS[p.kind]}, {p.cadence} {p.day} {p.time}, enrolment "
+             f"{'open' if p.enrolment_open else 'closed'}" for p in ps]
+    return Reply(text="\n".join(lines), title="Programs")
+
+
+def prompt_added(program_name: str) -> Reply:
+    return ok(f'Added a custom prompt to "{program_name}"; circles get it before the built-in ones.')
+
+
+def round_reply(rv: RoundView, title: str) -> Reply:
+    sections = []
+    for circle in rv.circles:
+        names = ", ".join(n + (" (mentor)" if role == "mentor" else "") for n, role in circle.members)
+        sections.append(Section(f"{names}\n_{circle.explanation}_ · score {circle.score:.1f}",
+                                f"Circle {circle.number}"))
+    text = f"{len(rv.circles)} circles, total score {rv.score:.1f}."
+    if rv.broken_rules:
+        text += "\nRules I had to break: " + "; ".join(rv.broken_rules)
+    if rv.waitlist:
+        text += "\nWaitlist: " + "; ".join(f"{n} ({why})" for n, why in rv.waitlist)
+    return Reply(text=text, title=title, sections=sections)
+
+
+def preview(rv: RoundView) -> Reply:
+    reply = round_reply(rv, f'Draft round {rv.number} of "{rv.program_name}"')
+    reply.text += "\nAdjust with `/circle round move @member to N`, then publish."
+    reply.buttons = [Button("Publish", *PublishRound(rv.program_id).encode(), "primary"),
+                     Button("Reshuffle", *ReshuffleRound(rv.program_id).encode())]
+    return reply
+
+
+def moved(m: Moved) -> Reply:
+    return ok(f"Moved {m.name} to circle {m.circle_number} in the draft.")
+
+
+def published(p: Published) -> Reply:
+    return ok(f'Round {p.number} of "{p.program_name}" is live: {p.circles} circles. I\'m creating '
+              "their spaces and welcoming everyone now.", visibility="in_channel")
+
+
+def ended(e: Ended) -> Reply:
+    return ok(f"Round {e.number} ended; its spaces will be archived. Form the next one with "
+              "`/circle round preview`.")
+
+
+def confirm_rematch(plan: RematchPlan, pending_id: int) -> Reply:
+    return Reply(text=f"Move {plan.member_name} from {plan.source_name} to {plan.target_name}? {plan.why}",
+                 tone="warning",
+                 buttons=[Button("Move them", *ConfirmRematch(pending_id).encode(), "primary"),
+                          Button("Cancel", *Cancel(pending_id).encode())])
+
+
+def rematched(r: Rematched) -> Reply:
+    return ok(f"Moved {r.member_name} to {r.circle_name}; they've been told.")
+
+
+def coordinator_added(name: str) -> Reply:
+    return ok(f"{name} is now a coordinator.")
+
+
+def coordinator_list(names: list[str], platform_admins_too: bool) -> Reply:
+    extra = " Workspace admins are coordinators too." if platform_admins_too else ""
+    return Reply(text=(", ".join(names) or "No coordinators have been added yet.") + extra,
+                 title="Coordinators")
+
+
+def coordinators_only(command: str) -> Reply:
+    return error(f"`/circle {command}` is for coordinators. Ask one of them "
+                 "(`/circle coordinators list`) if you need this.")
+
+
+def help_reply(title: str, rows: list[tuple[str, str]], topic: str) -> Reply:
+    text = "\n".join(f"• `{usage}` — {summary}" for usage, summary in rows)
+    if not topic:
+        text += "\n\nType `/circle help <command>` for details and examples."
+    return Reply(text=text, title=title)
+
+
+def only_coordinators_may(action: str) -> Reply:
+    if action == "rematch":
+        return error("Only coordinators can confirm a rematch.")
+    return error("Only coordinators can do that.")
+
+
+def bad_button() -> Reply:
+    return error("I couldn't understand that button press. Please try the command instead.")

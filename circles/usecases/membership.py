@@ -1,0 +1,207 @@
+"""Joining, profiles, pausing, leaving, and a member's own status."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import delete, select
+
+from circles.errors import DomainError
+from circles.model import Member, PendingAction, Profile, ProgramMember, Response
+from circles.rules import is_paused
+from circles.usecases import goals as goals_uc
+from circles.usecases.context import Actor, audit, find_member, get_profile
+from circles.usecases.memberships import active_memberships, circle_members
+from circles.usecases.placement import Placement, place_late_joiner
+from circles.usecases.programs import programs, resolve_program
+from circles.usecases.weekly import PromptRef, current_prompt
+
+
+@dataclass(frozen=True)
+class Joined:
+    program_name: str | None
+    role: str
+    already: bool
+    returning: bool  # they had a profile before: placed (or waitlisted) at once
+    placement: Placement | None
+
+
+def join(actor: Actor, role: str, program_name: str, today: dt.date,
+         timezone: str | None = None) -> Joined:
+    """Enrol a member (and set their role); a returning member is placed at once."""
+    session, ws, m = actor.session, actor.workspace, actor.member
+    profile = get_profile(session, m)
+    program = None
+    if programs(session, ws):
+        program = resolve_program(session, ws, program_name, open_only=True)
+    elif program_name:
+        resolve_program(session, ws, program_name)
+    already = m.enrolled and profile.role == role
+    if program is not None:
+        existing = session.scalar(select(ProgramMember).where(
+            ProgramMember.workspace_id == ws.id, ProgramMember.program_id == program.id,
+            ProgramMember.member_id == m.id))
+        already = already and existing is not None
+        if existing is None:
+            session.add(ProgramMember(workspace_id=ws.id, program_id=program.id, member_id=m.id))
+    name = program.name if program else None
+    m.enrolled = True
+    profile.role = role
+    audit(session, ws.id, m.id, "member.joined",
+          {"role": role, "program": program.id if program else None})
+    if already:
+        return Joined(name, role, True, False, None)
+    if timezone and profile.timezone == "UTC":
+        profile.timezone = timezone
+    returning = bool(profile.interests or profile.goals or profile.skills_offered)
+    placement = place_late_joiner(actor, today) if returning else None
+    return Joined(name, role, False, returning and placement is not None, placement)
+
+
+@dataclass(frozen=True)
+class ProfileView:
+    role: str
+    experience: int
+    department: str
+    timezone: str
+    interests: list[str]
+    goals: list[str]
+    offers: list[str]
+    wants: list[str]
+    availability: list[tuple[str, int, int]]
+    mentor_capacity: int
+    never_with: list[str]  # display names
+
+
+def profile(actor: Actor) -> ProfileView:
+    p = get_profile(actor.session, actor.member)
+    names = sorted(actor.session.scalars(select(Member.display_name).where(
+        Member.workspace_id == actor.workspace.id, Member.id.in_(p.never_with or [])))) \
+        if p.never_with else []
+    return ProfileView(p.role, p.experience, p.department or "", p.timezone, list(p.interests),
+                       list(p.goals), list(p.skills_offered), list(p.skills_wanted),
+                       [tuple(x) for x in p.availability], p.mentor_capacity, names)  # type: ignore[misc]
+
+
+def update_profile(actor: Actor, values: dict[str, Any], today: dt.date) -> Placement | None:
+    """Save profile fields; a member who joined mid-round is then placed (or waitlisted)."""
+    values = dict(values)
+    if "avoid" in values:
+        values["never_with"] = _resolve_avoid(actor, values.pop("avoid"))
+    prof: Profile = get_profile(actor.session, actor.member)
+    for key, value in values.items():
+        setattr(prof, key, value)
+    return place_late_joiner(actor, today)
+
+
+def _resolve_avoid(actor: Actor, refs: list[Any]) -> list[int]:
+    """Opt-outs are stored as member ids of this workspace, never as raw platform ids."""
+    ids = []
+    for ref in refs:
+        other = find_member(actor.session, actor.workspace, ref.external_id, ref.name)
+        if other.id == actor.member.id:
+            raise DomainError("avoid_self")
+        ids.append(other.id)
+    return sorted(set(ids))
+
+
+def pause(actor: Actor, until: dt.date, today: dt.date) -> None:
+    if until <= today:
+        raise DomainError("pause_not_future", until=until)
+    if until > today + dt.timedelta(days=366):
+        raise DomainError("pause_too_long")
+    if not actor.member.enrolled:
+        raise DomainError("pause_not_joined")
+    actor.member.paused_until = until
+
+
+def resume(actor: Actor, today: dt.date) -> None:
+    if not is_paused(actor.member.paused_until, today):
+        raise DomainError("not_paused")
+    actor.member.paused_until = None
+
+
+# ------------------------------------------------------------- confirmations
+
+
+def request_confirmation(actor: Actor, kind: str, data: dict[str, Any]) -> int:
+    """Park an action until the person confirms it; returns the pending id for the buttons."""
+    m = actor.member
+    actor.session.execute(delete(PendingAction).where(
+        PendingAction.workspace_id == m.workspace_id, PendingAction.member_id == m.id,
+        PendingAction.kind == kind))
+    pa = PendingAction(workspace_id=m.workspace_id, member_id=m.id, kind=kind, data=data)
+    actor.session.add(pa)
+    actor.session.flush()
+    return pa.id
+
+
+def take_confirmation(actor: Actor, pending_id: int, kind: str | None = None) -> dict[str, Any]:
+    """The parked action's data, removed so it runs once; any kind when ``kind`` is None."""
+    m = actor.member
+    q = select(PendingAction).where(PendingAction.id == pending_id,
+                                    PendingAction.workspace_id == m.workspace_id,
+                                    PendingAction.member_id == m.id)
+    if kind is not None:
+        q = q.where(PendingAction.kind == kind)
+    pa = actor.session.scalar(q)
+    if pa is None:
+        raise DomainError("confirmation_expired")
+    actor.session.delete(pa)
+    return dict(pa.data)
+
+
+@dataclass(frozen=True)
+class LeavePlan:
+    pending_id: int
+    circles: list[str]
+
+
+def ask_to_leave(actor: Actor) -> LeavePlan:
+    circles = [c.name for c, _ in active_memberships(actor.session, actor.member)]
+    if not actor.member.enrolled and not circles:
+        raise DomainError("nothing_to_leave")
+    return LeavePlan(request_confirmation(actor, "leave", {}), circles)
+
+
+def leave(actor: Actor, pending_id: int) -> list[str]:
+    """Confirmed: leave every circle and program. Returns the circles left."""
+    take_confirmation(actor, pending_id, "leave")
+    session, m = actor.session, actor.member
+    left = []
+    for circle, ms in active_memberships(session, m):
+        ms.active = False
+        left.append(circle)
+    m.enrolled = False
+    session.execute(delete(ProgramMember).where(ProgramMember.workspace_id == m.workspace_id,
+                                                ProgramMember.member_id == m.id))
+    audit(session, m.workspace_id, m.id, "member.left", {"circles": [c.id for c in left]})
+    return [c.name for c in left]
+
+
+# -------------------------------------------------------------------- status
+
+
+@dataclass(frozen=True)
+class Status:
+    enrolled: bool
+    paused_until: dt.date | None
+    circles: list[tuple[str, list[str]]]  # (circle name, the other members' names)
+    prompt: PromptRef | None
+    answered: bool
+    goals: list[goals_uc.GoalView]
+
+
+def status(actor: Actor, today: dt.date) -> Status:
+    """Read through the member's own circles only (cost grows with their circles)."""
+    session, m = actor.session, actor.member
+    circles = [(c.name, [x.display_name for x, _ in circle_members(session, c) if x.id != m.id])
+               for c, _ in active_memberships(session, m)]
+    ref = current_prompt(actor)
+    answered = ref is not None and session.scalar(select(Response.id).where(
+        Response.prompt_post_id == ref.post_id, Response.member_id == m.id)) is not None
+    return Status(m.enrolled, m.paused_until if is_paused(m.paused_until, today) else None,
+                  circles, ref, answered, goals_uc.goals(actor, open_only=True))
+

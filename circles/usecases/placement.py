@@ -1,0 +1,173 @@
+"""Placing one member into a running circle: a late joiner, or a rematch a coordinator asked
+for. Both use the matcher's choice and the same join step (membership, who has met whom, and
+an invitation into the circle's space)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from circles import matching, notices
+from circles.errors import DomainError
+from circles.model import (
+    Circle,
+    Member,
+    Membership,
+    PairHistory,
+    Profile,
+    Program,
+    ProgramMember,
+    Round,
+)
+from circles.outbox import enqueue
+from circles.rules import is_paused
+from circles.usecases.context import Actor, audit, find_member, get_profile
+from circles.usecases.matchmaking import latest_round, match_settings, recent_pairs, to_candidate
+from circles.usecases.memberships import active_memberships
+from circles.usecases.programs import MENTOR_KINDS
+from circles.usecases.rounds import round_members
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a late joiner went: a circle (``circle_name``) or the waitlist (None)."""
+
+    program_name: str
+    circle_name: str | None
+    why: str
+
+
+def best_circle_for(session: Session, m: Member, program: Program, rnd: Round, today: dt.date,
+                    exclude: int | None = None) -> tuple[int | None, str]:
+    """The matcher's choice of a running circle for one member: (circle id, why) or
+    (None, the waitlist reason)."""
+    members = round_members(session, rnd)
+    ids = [x.id for people in members.values() for x, _ in people]
+    profiles = {p.member_id: p for p in session.scalars(
+        select(Profile).where(Profile.workspace_id == m.workspace_id, Profile.member_id.in_(ids)))}
+    options = {c.id: [to_candidate(x, profiles[x.id], program.kind, today)
+                      for x, _ in members.get(c.id, []) if x.id in profiles]
+               for c in rnd.circles if not c.archived and c.id != exclude}
+    me = to_candidate(m, get_profile(session, m), program.kind, today)
+    return matching.place_late_joiner(
+        me, options, match_settings(program, rnd.seed), recent_pairs(session, program, rnd.number))
+
+
+def join_circle(session: Session, m: Member, circle: Circle, role: str) -> None:
+    """Add a member to a running circle: membership (reactivated if they were in it before),
+    who they now have met, and an invitation into the circle's space."""
+    earlier = session.scalar(select(Membership).where(Membership.circle_id == circle.id,
+                                                      Membership.member_id == m.id))
+    if earlier is not None:
+        earlier.active = True
+    else:
+        session.add(Membership(workspace_id=m.workspace_id, circle_id=circle.id, member_id=m.id,
+                               role=role))
+    rnd = session.get(Round, circle.round_id)
+    assert rnd is not None
+    met = {(h.member_a, h.member_b) for h in session.scalars(select(PairHistory).where(
+        PairHistory.workspace_id == m.workspace_id, PairHistory.round_id == rnd.id))}
+    for other, _ in round_members(session, rnd).get(circle.id, []):
+        a, b = sorted((m.id, other.id))
+        if a != b and (a, b) not in met:
+            session.add(PairHistory(workspace_id=m.workspace_id, program_id=rnd.program_id,
+                                    round_id=rnd.id, round_number=rnd.number, member_a=a, member_b=b))
+    enqueue(session, m.workspace_id, f"invite:{circle.id}:{m.id}", "invite", f"circle:{circle.id}",
+            {"circle_id": circle.id, "users": [m.external_id]})
+
+
+def place_late_joiner(actor: Actor, today: dt.date) -> Placement | None:
+    """Someone enrolled (or finished their profile) while a round is running: put them into
+    the best circle with room, or on the waitlist with the reason. None when there is nothing
+    to do (no active round, paused, or already placed)."""
+    session, m = actor.session, actor.member
+    if not m.enrolled or is_paused(m.paused_until, today):
+        return None
+    enrolled = session.scalars(
+        select(Program).join(ProgramMember, ProgramMember.program_id == Program.id)
+        .where(ProgramMember.workspace_id == m.workspace_id, ProgramMember.member_id == m.id)
+        .order_by(Program.id)
+    ).all()
+    in_circles = {c.round_id for c, _ in active_memberships(session, m)}
+    for program in enrolled:
+        rnd = latest_round(session, program, "active")
+        if rnd is None or rnd.id in in_circles:
+            continue
+        target_id, why = best_circle_for(session, m, program, rnd, today)
+        if target_id is None:
+            rnd.waitlist = {**rnd.waitlist, str(m.id): why}
+            return Placement(program.name, None, why)
+        target = session.get(Circle, target_id)
+        assert target is not None
+        join_circle(session, m, target, "mentee" if program.kind in MENTOR_KINDS else "peer")
+        rnd.waitlist = {k: v for k, v in rnd.waitlist.items() if k != str(m.id)}
+        notices.to_circle(session, m.workspace_id, target.id, f"joined:{target.id}:{m.id}",
+                          notices.MemberPlaced(m.display_name, m.external_id, why))
+        audit(session, m.workspace_id, m.id, "member.placed_late", {"circle": target.id})
+        return Placement(program.name, target.name, why)
+    return None
+
+
+@dataclass(frozen=True)
+class RematchPlan:
+    member_id: int
+    member_name: str
+    source_id: int
+    source_name: str
+    target_id: int
+    target_name: str
+    why: str
+
+
+def rematch_target(actor: Actor, external_id: str | None, name: str | None,
+                   today: dt.date) -> RematchPlan:
+    """Pick a better circle for a member (nothing changes until it is confirmed)."""
+    session = actor.session
+    m = find_member(session, actor.workspace, external_id, name)
+    current = active_memberships(session, m)
+    if not current:
+        raise DomainError("rematch_not_in_circle", name=m.display_name)
+    circle, _ = current[0]
+    rnd = session.get(Round, circle.round_id)
+    program = session.get(Program, rnd.program_id) if rnd else None
+    assert rnd is not None and program is not None
+    if all(len(people) >= program.max_size
+           for cid, people in round_members(session, rnd).items() if cid != circle.id):
+        raise DomainError("all_circles_full")
+    target_id, why = best_circle_for(session, m, program, rnd, today, exclude=circle.id)
+    if target_id is None:
+        raise DomainError("no_fitting_circle", name=m.display_name, why=why)
+    target = session.get(Circle, target_id)
+    assert target is not None
+    return RematchPlan(m.id, m.display_name, circle.id, circle.name, target.id, target.name, why)
+
+
+@dataclass(frozen=True)
+class Rematched:
+    member_name: str
+    circle_name: str
+
+
+def move_member(actor: Actor, member_id: int, source_id: int, target_id: int) -> Rematched:
+    session, ws = actor.session, actor.workspace
+    m = session.get(Member, member_id)
+    source, target = session.get(Circle, source_id), session.get(Circle, target_id)
+    if m is None or source is None or target is None or {
+            m.workspace_id, source.workspace_id, target.workspace_id} != {ws.id}:
+        raise DomainError("confirmation_expired")
+    ms = session.scalar(select(Membership).where(Membership.circle_id == source.id,
+                                                 Membership.member_id == m.id,
+                                                 Membership.active.is_(True)))
+    if ms is None:
+        raise DomainError("already_left", name=m.display_name, circle=source.name)
+    ms.active = False
+    join_circle(session, m, target, ms.role)
+    notices.to_member(session, m.workspace_id, m.id, m.external_id,
+                      f"rematch:{m.id}:{source.id}:{target.id}",
+                      notices.Rematched(target.name, target.explanation or ""))
+    audit(session, m.workspace_id, None, "member.rematched",
+          {"member": m.id, "from": source.id, "to": target.id})
+    return Rematched(m.display_name, target.name)

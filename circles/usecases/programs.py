@@ -1,0 +1,120 @@
+"""Programs: what coordinators create, open, close and tune, and the prompts they add."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from circles.errors import DomainError
+from circles.model import Program, Prompt, Workspace
+from circles.usecases.context import Actor, audit
+
+PAIR_KINDS = {"mentor_pair", "near_peer", "reverse", "skill_swap"}
+MENTOR_KINDS = {"pod", "mentor_pair", "near_peer", "reverse"}
+
+
+@dataclass(frozen=True)
+class ProgramView:
+    id: int
+    name: str
+    kind: str
+    min_size: int
+    max_size: int
+    cadence: str
+    day: str
+    time: str
+    timezone: str
+    enrolment_open: bool
+
+
+def view(p: Program) -> ProgramView:
+    return ProgramView(p.id, p.name, p.kind, p.min_size, p.max_size, p.cadence, p.day, p.time,
+                       p.timezone, p.enrolment_open)
+
+
+def list_programs(actor: Actor) -> list[ProgramView]:
+    return [view(p) for p in programs(actor.session, actor.workspace)]
+
+
+def programs(session: Session, ws: Workspace) -> list[Program]:
+    return list(session.scalars(select(Program).where(Program.workspace_id == ws.id)
+                                .order_by(Program.id)))
+
+
+def resolve_program(session: Session, ws: Workspace, name: str = "", *,
+                    open_only: bool = False) -> Program:
+    """A named program, or the only (open) one; a clear refusal otherwise."""
+    all_programs = programs(session, ws)
+    if name:
+        for p in all_programs:
+            if p.name.lower() == name.lower():
+                return p
+        raise DomainError("program_not_found", name=name, programs=[p.name for p in all_programs])
+    candidates = [p for p in all_programs if p.enrolment_open] if open_only else all_programs
+    if len(candidates) == 1:
+        return candidates[0]
+    if not candidates:
+        raise DomainError("no_open_program" if open_only else "no_programs")
+    raise DomainError("ambiguous_program", programs=[p.name for p in candidates])
+
+
+def program(actor: Actor, name: str) -> Program:
+    return resolve_program(actor.session, actor.workspace, name)
+
+
+def program_by_id(actor: Actor, program_id: int) -> Program:
+    p = actor.session.get(Program, program_id)
+    if p is None or p.workspace_id != actor.workspace.id:
+        raise DomainError("program_gone")
+    return p
+
+
+def create_program(actor: Actor, **fields: Any) -> Program:
+    session, ws = actor.session, actor.workspace
+    name = fields["name"]
+    if any(p.name.lower() == name.lower() for p in programs(session, ws)):
+        raise DomainError("program_exists", name=name)
+    lo, hi = fields.pop("size", (4, 6))
+    if fields.get("kind", "peer") in PAIR_KINDS:
+        lo, hi = 2, 2
+    p = Program(workspace_id=ws.id, min_size=lo, max_size=hi, **fields)
+    session.add(p)
+    session.flush()
+    audit(session, ws.id, actor.member.id, "program.created", {"program": p.id})
+    return p
+
+
+def set_enrolment(actor: Actor, name: str, open_: bool) -> Program:
+    p = program(actor, name)
+    if p.enrolment_open == open_:
+        raise DomainError("enrolment_unchanged", name=p.name, open=open_)
+    p.enrolment_open = open_
+    return p
+
+
+def update_program(actor: Actor, name: str, changes: dict[str, Any]) -> Program:
+    """Change a program's settings; weights merge into the ones already set."""
+    p = program(actor, name)
+    if not changes:
+        raise DomainError("nothing_to_change")
+    changes = dict(changes)
+    if "weights" in changes:
+        changes["weights"] = {**(p.weights or {}), **changes["weights"]}
+    if "size" in changes:
+        lo, hi = changes.pop("size")
+        if p.kind not in PAIR_KINDS:
+            p.min_size, p.max_size = lo, hi
+    for key, value in changes.items():
+        setattr(p, key, value)
+    return p
+
+
+def add_prompt(actor: Actor, program_name: str, text: str) -> Program:
+    p = program(actor, program_name)
+    actor.session.add(Prompt(workspace_id=p.workspace_id, program_id=p.id, text=text))
+    actor.session.flush()
+    actor.session.info.pop("circles.prompts", None)
+    return p
