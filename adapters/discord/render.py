@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 import discord
 
 from bot.replies import Button, Reply
+from bot.text import split_text
 
 CONTENT_MAX = 2000
 TITLE_MAX = 256
@@ -58,23 +59,6 @@ def truncate(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     return text[: limit - len(TRUNCATED)].rstrip() + TRUNCATED
-
-
-def split_text(text: str, limit: int) -> list[str]:
-    """Chunks of at most ``limit`` chars, breaking at newlines, then spaces, then anywhere."""
-    chunks: list[str] = []
-    rest = text
-    while len(rest) > limit:
-        cut = rest.rfind("\n", 0, limit)
-        if cut < limit // 2:
-            cut = rest.rfind(" ", 0, limit)
-        if cut < limit // 2:
-            cut = limit
-        chunks.append(rest[:cut].rstrip())
-        rest = rest[cut:].lstrip("\n ")
-    if rest or not chunks:
-        chunks.append(rest)
-    return chunks
 
 
 def allowed_mentions(users: list[str]) -> discord.AllowedMentions:

@@ -14,6 +14,7 @@ import re
 from typing import Any
 
 from bot.replies import Form, FormField, Reply
+from bot.text import split_text
 
 MAX_BLOCKS = 50  # per message
 MAX_VIEW_BLOCKS = 100  # modals and the App Home
@@ -66,23 +67,6 @@ def mention(user: str) -> str:
     return f"<@{re.sub(r'[^A-Za-z0-9]', '', user)}>"
 
 
-def chunks(text: str, limit: int = MAX_SECTION) -> list[str]:
-    """Split at line (then word) boundaries so each piece fits one section block."""
-    out: list[str] = []
-    rest = text
-    while len(rest) > limit:
-        cut = rest.rfind("\n", 0, limit)
-        if cut <= limit // 2:
-            cut = rest.rfind(" ", 0, limit)
-        if cut <= limit // 2:
-            cut = limit
-        out.append(rest[:cut])
-        rest = rest[cut:].lstrip("\n ")
-    if rest:
-        out.append(rest)
-    return out
-
-
 def _section(text: str) -> dict[str, Any]:
     return {"type": "section", "text": {"type": "mrkdwn", "text": text}}
 
@@ -116,10 +100,10 @@ def reply_blocks(reply: Reply, *, max_blocks: int = MAX_BLOCKS,
     text = TONE_ICON.get(reply.tone, "") + mrkdwn(reply.text) if reply.text else ""
     if lead:
         text = f"{lead} {text}".strip()
-    blocks += [_section(c) for c in chunks(text)] if text else []
+    blocks += [_section(c) for c in split_text(text, MAX_SECTION)] if text else []
     for sec in reply.sections:
         body = (f"*{escape(sec.title)}*\n" if sec.title else "") + mrkdwn(sec.text)
-        blocks += [_section(c) for c in chunks(body)]
+        blocks += [_section(c) for c in split_text(body, MAX_SECTION)]
     fields = [{"type": "mrkdwn",
                "text": (f"*{escape(f.label)}*\n{mrkdwn(f.value)}")[:MAX_FIELD]}
               for f in reply.fields]
