@@ -597,30 +597,7 @@ class Ctx:
 
 
 def health_reply(session: Session, ps: list[Program], now: dt.datetime) -> Reply:
-    sections = []
-    total_risk = 0
-    for p in ps:
-        h = health_mod.program_health(session, p, now)
-        if h.round_number is None:
-            sections.append(Section("No published round yet.", p.name))
-            continue
-        total_risk += len(h.at_risk)
-        head = (f"Round {h.round_number} · {len(h.circles)} circles · answer rate {_fmt_rate(h.overall('answer_rate'))}"
-                f" · met {_fmt_rate(h.overall('meeting_rate'))} · pulse {_fmt_pulse(h.overall('pulse_avg'), h.overall('pulse_trend'))}"
-                f" · waitlist {h.waitlist}")
-        lines = [head, ""]
-        for ch in h.circles:
-            last = ch.last_activity.date().isoformat() if ch.last_activity else "never"
-            flag = "⚠️ " if ch.risks else "✅ "
-            lines.append(f"{flag}**{ch.name}** ({c.KIND_LABELS.get(ch.kind, ch.kind)}, {ch.members} members): "
-                         f"answers {_fmt_rate(ch.answer_rate)}, met {_fmt_rate(ch.meeting_rate)}, "
-                         f"pulse {_fmt_pulse(ch.pulse_avg, ch.pulse_trend)}, last activity {last}"
-                         + (f" — at risk: {'; '.join(ch.risks)}" if ch.risks else ""))
-        if h.rematch:
-            names = []
-            for mid, reason in h.rematch:
-                m = session.get(Member, mid)
-                names.append(f"{m.display_name if m else mid} ({reason})")
-            lines.append("\nConsider rematching: " + "; ".join(names))
-        sections.append(Section("\n".join(lines), p.name))
-    return Reply(text=f"{total_risk} circle(s) at risk.", title="Circle health", sections=sections)
+    # LEAD: wire through a use case; the words live in bot.presenters.health now
+    from bot.presenters.health import health_reply as present
+
+    return present([health_mod.program_health(session, p, now) for p in ps])

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import SchedulingConfig
 from bot.ports import ChatGateway, DeliveryError
+from bot.presenters import render_payload
 from bot.replies import Field, Reply
 from circles.db import unit_of_work
 from circles.model import AuditEvent, Circle, OutboxMessage, PromptPost, Workspace, utcnow
@@ -192,9 +193,10 @@ class DeliveryWorker:
                 note = getattr(ref, "note", None)  # e.g. Slack fell back to a group DM
                 if note:
                     from circles.cycle import notify_coordinators
+                    from circles.notices import SpaceFallback
 
                     notify_coordinators(session, job.workspace_id, f"space-fallback:{job.id}",
-                                        Reply(text=note, tone="warning", title="Circle space"))
+                                        SpaceFallback(note))
             elif job.action == "archive_space" and circle_id is not None:
                 session.execute(update(Circle).where(
                     Circle.workspace_id == job.workspace_id, Circle.id == circle_id).values(archived=True))
@@ -307,9 +309,9 @@ class DeliveryWorker:
         p = job.payload
         if job.action == "post":
             assert space is not None
-            return await gateway.post(job.workspace, space, Reply.from_dict(p["reply"]), p.get("thread"))
+            return await gateway.post(job.workspace, space, render_payload(p), p.get("thread"))
         if job.action == "dm":
-            return await gateway.dm(job.workspace, p["user"], Reply.from_dict(p["reply"]))
+            return await gateway.dm(job.workspace, p["user"], render_payload(p))
         if job.action == "create_space":
             return await gateway.create_space(job.workspace, p["name"], list(p.get("members", [])), p.get("hub"))
         if job.action == "invite":  # a late joiner added to an existing circle's space
