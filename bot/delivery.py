@@ -193,9 +193,10 @@ class DeliveryWorker:
                 note = getattr(ref, "note", None)  # e.g. Slack fell back to a group DM
                 if note:
                     from circles.cycle import notify_coordinators
+                    from circles.notices import SpaceFallback
 
                     notify_coordinators(session, job.workspace_id, f"space-fallback:{job.id}",
-                                        Reply(text=note, tone="warning", title="Circle space"))
+                                        SpaceFallback(note))
             elif job.action == "archive_space" and circle_id is not None:
                 session.execute(update(Circle).where(
                     Circle.workspace_id == job.workspace_id, Circle.id == circle_id).values(archived=True))

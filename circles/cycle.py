@@ -5,6 +5,8 @@ guarded by a ``job_runs`` row (unique per workspace and key) written in the same
 as the outbox rows it causes, so a restarted or second scheduler can never run it twice.
 Only the *latest* missed occurrence of each kind is considered, which is what makes catching
 up after downtime coalesce into one run instead of replaying every missed week.
+
+Everything the cycle wants said is a typed notice (`circles.notices`); the bot words it.
 """
 
 from __future__ import annotations
@@ -13,16 +15,16 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.config import SchedulingConfig
-from bot.replies import Button, Reply, Section
+from circles import notices
 from circles.db import unit_of_work
-from circles.health import program_health
+from circles.health import ProgramHealth, program_health
 from circles.model import (
     Circle,
     JobRun,
@@ -36,12 +38,27 @@ from circles.model import (
     Round,
     Workspace,
 )
-from circles.outbox import enqueue
 from circles.usecases import rounds, weekly
+from circles.usecases.coordinators import coordinators
 
 WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 MEMBER_LOCAL = "member-local"
 UTC = dt.UTC
+
+
+class CycleSettings(Protocol):
+    """What the cycle needs from the scheduling configuration. ``bot.config.SchedulingConfig``
+    satisfies it as it is; the engine only names the attributes it reads."""
+
+    nudge_after_hours: int
+    quiet_hours_start: int
+    quiet_hours_end: int
+    prompt_grace_hours: int
+    checkin_lead_hours: int
+    member_local_default_timezone: str
+    digest_day: str
+    digest_time: str
+    digest_timezone: str
 
 
 def zone(name: str | None, default: str = "UTC") -> ZoneInfo:
@@ -90,7 +107,7 @@ class Schedule:
         return max((k for k in range(1, len(self.prompts) + 1) if self.checkin_at(k) <= now), default=0)
 
 
-def schedule(program: Program, rnd: Round, tz: ZoneInfo, cfg: SchedulingConfig) -> Schedule:
+def schedule(program: Program, rnd: Round, tz: ZoneInfo, cfg: CycleSettings) -> Schedule:
     """Cycle k's prompt is on the program's weekday at its local time, k-1 periods after the
     first such day on or after the round start. Local wall-clock arithmetic keeps 10:00 at
     10:00 across a DST change."""
@@ -110,21 +127,11 @@ def schedule(program: Program, rnd: Round, tz: ZoneInfo, cfg: SchedulingConfig) 
 # --- coordinators --------------------------------------------------------------------
 
 
-def coordinators(session: Session, workspace_id: int) -> list[Member]:
-    return list(
-        session.scalars(
-            select(Member)
-            .where(Member.workspace_id == workspace_id, Member.is_coordinator.is_(True))
-            .order_by(Member.id)
-        )
-    )
-
-
-def notify_coordinators(session: Session, workspace_id: int, key: str, reply: Reply) -> int:
+def notify_coordinators(session: Session, workspace_id: int, key: str, notice: Any) -> int:
+    """Tell every coordinator (in `coordinators` order: by name, then id) once per key."""
     sent = 0
     for member in coordinators(session, workspace_id):
-        payload = {"user": member.external_id, "reply": reply.to_dict()}
-        if enqueue(session, workspace_id, f"{key}:m{member.id}", "dm", f"member:{member.id}", payload):
+        if notices.to_member(session, workspace_id, member.id, member.external_id, f"{key}:m{member.id}", notice):
             sent += 1
     return sent
 
@@ -133,18 +140,8 @@ def end_round(session: Session, rnd: Round, program: Program, now: dt.datetime) 
     """The engine archives spaces and asks for final goal check-ins; the scheduler adds the
     coordinators' cue that the next round can be formed."""
     rounds.end_round(session, rnd, now)
-    notify_coordinators(
-        session, rnd.workspace_id, f"round-ended:r{rnd.id}",
-        Reply(
-            title="Round ended",
-            text=(
-                f"Round {rnd.number} of **{program.name}** ended on {rnd.ends_on.isoformat()}: "
-                "its circle spaces are being archived and members asked about their goals. "
-                "You can form the next round now (`/circle round preview`)."
-            ),
-            tone="success",
-        ),
-    )
+    notify_coordinators(session, rnd.workspace_id, f"round-ended:r{rnd.id}",
+                        notices.RoundEnded(program.name, rnd.number, rnd.ends_on.isoformat()))
 
 
 # --- the sweep ---------------------------------------------------------------------------
@@ -198,12 +195,12 @@ def _paused(member: Member, tz: ZoneInfo, now: dt.datetime) -> bool:
     return member.paused_until is not None and member.paused_until >= now.astimezone(tz).date()
 
 
-def _quiet(cfg: SchedulingConfig, tz: ZoneInfo, now: dt.datetime) -> bool:
+def _quiet(cfg: CycleSettings, tz: ZoneInfo, now: dt.datetime) -> bool:
     hour = now.astimezone(tz).hour
     return not (cfg.quiet_hours_end <= hour < cfg.quiet_hours_start)
 
 
-def run_due(sessions: sessionmaker[Session], now: dt.datetime, cfg: SchedulingConfig) -> Counter[str]:
+def run_due(sessions: sessionmaker[Session], now: dt.datetime, cfg: CycleSettings) -> Counter[str]:
     """Do everything due at ``now`` for all active rounds of all active workspaces; returns
     counts by kind (prompt, prompt_skipped, nudge, checkin, round_end, digest)."""
     done: Counter[str] = Counter()
@@ -222,7 +219,9 @@ def run_due(sessions: sessionmaker[Session], now: dt.datetime, cfg: SchedulingCo
     return done
 
 
-def _load_round(session: Session, workspace_id: int, round_id: int, cfg: SchedulingConfig):  # type: ignore[no-untyped-def]
+def load_round(session: Session, workspace_id: int, round_id: int, cfg: CycleSettings):  # type: ignore[no-untyped-def]
+    """A round with its program, its circles (with their timezones and active members) and
+    the occurrence keys already done: everything a sweep or a status report needs."""
     rnd = session.scalar(select(Round).where(Round.workspace_id == workspace_id, Round.id == round_id))
     assert rnd is not None
     program = session.scalar(
@@ -258,10 +257,13 @@ def _load_round(session: Session, workspace_id: int, round_id: int, cfg: Schedul
     return rnd, program, infos, keys
 
 
+_load_round = load_round  # the old private name, still imported by bot/status.py
+
+
 def _run_round(sessions: sessionmaker[Session], workspace_id: int, round_id: int,
-               now: dt.datetime, cfg: SchedulingConfig, done: Counter[str]) -> None:
+               now: dt.datetime, cfg: CycleSettings, done: Counter[str]) -> None:
     with sessions() as session:
-        rnd, program, infos, keys = _load_round(session, workspace_id, round_id, cfg)
+        rnd, program, infos, keys = load_round(session, workspace_id, round_id, cfg)
     schedules = {info.circle.id: schedule(program, rnd, info.tz, cfg) for info in infos}
     grace = dt.timedelta(hours=cfg.prompt_grace_hours)
     late: dict[int, list[int]] = {}  # cycle -> circle ids whose prompt is too late
@@ -330,24 +332,14 @@ def _skip_late(sessions: sessionmaker[Session], workspace_id: int, rnd: Round, p
     def work(s: Session) -> None:
         for cid in circle_ids:
             _claim(s, workspace_id, f"r{rnd.id}:prompt:c{cid}:k{k}", "skipped", note, now)
-        notify_coordinators(
-            s, workspace_id, f"late-prompt:r{rnd.id}:k{k}:{min(circle_ids)}",
-            Reply(
-                title="Prompt skipped",
-                text=(
-                    f"The week {k} prompt of **{program.name}** (round {rnd.number}) was not posted "
-                    f"to {len(circle_ids)} circle(s): the bot was unavailable and it is now too late "
-                    "to be useful. The next prompt will go out on schedule."
-                ),
-                tone="warning",
-            ),
-        )
+        notify_coordinators(s, workspace_id, f"late-prompt:r{rnd.id}:k{k}:{min(circle_ids)}",
+                            notices.PromptsSkipped(program.name, rnd.number, k, len(circle_ids)))
 
     return len(circle_ids) if _once(sessions, work) else 0
 
 
 def _nudge(sessions: sessionmaker[Session], workspace_id: int, rnd: Round, infos: list[_CircleInfo],
-           schedules: dict[int, Schedule], now: dt.datetime, cfg: SchedulingConfig) -> int:
+           schedules: dict[int, Schedule], now: dt.datetime, cfg: CycleSettings) -> int:
     """One private reminder per member who has not answered the current prompt, after the
     delay, inside the member's daytime, and never while paused. Members in their quiet hours
     are simply reconsidered on a later sweep."""
@@ -373,7 +365,7 @@ def _nudge(sessions: sessionmaker[Session], workspace_id: int, rnd: Round, infos
                 OutboxMessage.key.like(f"nudge:r{rnd.id}:%"),
             )
         ))
-    todo: list[tuple[str, str, int, dict]] = []  # type: ignore[type-arg]
+    todo: list[tuple[str, Member, notices.Nudge]] = []
     for info in infos:
         sched = schedules[info.circle.id]
         k = sched.latest_cycle(now)
@@ -390,19 +382,13 @@ def _nudge(sessions: sessionmaker[Session], workspace_id: int, rnd: Round, infos
                 continue
             if _paused(member, tz, now) or _quiet(cfg, tz, now):
                 continue
-            reply = Reply(
-                title="Your circle is waiting for you",
-                text=f"Your circle's week {k} prompt is still open:",
-                sections=[Section(post.text)],
-                buttons=[Button("Answer the prompt", "answer", str(post.id), "primary")],
-            )
-            todo.append((key, member.external_id, member.id, reply.to_dict()))
+            todo.append((key, member, notices.Nudge(post.id, k, post.text)))
     if not todo:
         return 0
     sent = 0
     with unit_of_work(sessions) as session:
-        for key, user, member_id, reply in todo:
-            if enqueue(session, workspace_id, key, "dm", str(member_id), {"user": user, "reply": reply}):
+        for key, member, nudge in todo:
+            if notices.to_member(session, workspace_id, member.id, member.external_id, key, nudge):
                 sent += 1
     return sent
 
@@ -410,7 +396,7 @@ def _nudge(sessions: sessionmaker[Session], workspace_id: int, rnd: Round, infos
 # --- coordinator digest ------------------------------------------------------------------
 
 
-def latest_digest_time(now: dt.datetime, cfg: SchedulingConfig) -> dt.datetime:
+def latest_digest_time(now: dt.datetime, cfg: CycleSettings) -> dt.datetime:
     tz = zone(cfg.digest_timezone)
     local = now.astimezone(tz)
     wd = WEEKDAYS.get(cfg.digest_day[:3].lower(), 0)
@@ -423,7 +409,7 @@ def latest_digest_time(now: dt.datetime, cfg: SchedulingConfig) -> dt.datetime:
 
 
 def _run_digest(sessions: sessionmaker[Session], workspace_id: int, now: dt.datetime,
-                cfg: SchedulingConfig, done: Counter[str]) -> None:
+                cfg: CycleSettings, done: Counter[str]) -> None:
     when = latest_digest_time(now, cfg)
     if now - when > dt.timedelta(hours=cfg.prompt_grace_hours):
         return  # a digest that is days old is noise; the next one will be on time
@@ -437,41 +423,30 @@ def _run_digest(sessions: sessionmaker[Session], workspace_id: int, now: dt.date
 
     def work(s: Session) -> None:
         _claim(s, workspace_id, key, now=now)
-        notify_coordinators(s, workspace_id, key, digest_reply(s, workspace_id, now))
+        notify_coordinators(s, workspace_id, key, weekly_digest(s, workspace_id, now))
 
     if _once(sessions, work):
         done["digest"] += 1
 
 
-def _pct(value: float | None) -> str:
-    return "n/a" if value is None else f"{value:.0%}"
+def _program_digest(health: ProgramHealth) -> notices.ProgramDigest:
+    risky = health.at_risk
+    return notices.ProgramDigest(
+        program_name=health.program_name, round_number=health.round_number, circles=len(health.circles),
+        answer_rate=health.overall("answer_rate"), meeting_rate=health.overall("meeting_rate"),
+        pulse_avg=health.overall("pulse_avg"), pulse_trend=health.overall("pulse_trend"),
+        at_risk_total=len(risky),
+        at_risk=[notices.AtRiskCircle(c.name, list(c.risks)) for c in risky[: notices.DIGEST_AT_RISK]],
+    )
 
 
-def digest_reply(session: Session, workspace_id: int, now: dt.datetime) -> Reply:
-    """At-risk circles, answer and meeting rates and the pulse trend per active round."""
-    sections: list[Section] = []
+def weekly_digest(session: Session, workspace_id: int, now: dt.datetime) -> notices.WeeklyDigest:
+    """At-risk circles, answer and meeting rates and the pulse trend per program with an
+    active round, by program name."""
     programs = session.scalars(
         select(Program)
         .where(Program.workspace_id == workspace_id, Program.id.in_(
             select(Round.program_id).where(Round.workspace_id == workspace_id, Round.status == "active")))
         .order_by(Program.name)
     ).all()
-    for program in programs:
-        health = program_health(session, program, now)
-        trends = [c.pulse_trend for c in health.circles if c.pulse_trend is not None]
-        trend = "n/a" if not trends else f"{sum(trends) / len(trends):+.1f} vs the week before"
-        pulse = health.overall("pulse_avg")
-        risky = health.at_risk
-        lines = [
-            f"• Circles: {len(health.circles)}",
-            f"• Answer rate: {_pct(health.overall('answer_rate'))}",
-            f"• Meeting rate: {_pct(health.overall('meeting_rate'))}",
-            f"• Pulse: {'n/a' if pulse is None else f'{pulse:.1f}/5'}, trend {trend}",
-            f"• At risk: {len(risky)}",
-        ]
-        lines += [f"  • {c.name}: {'; '.join(c.risks)}" for c in risky[:10]]
-        if len(risky) > 10:
-            lines.append(f"  • … and {len(risky) - 10} more (`/circle health`)")
-        sections.append(Section(title=f"{program.name}, round {health.round_number}", text="\n".join(lines)))
-    return Reply(title="Weekly circles digest", text="How your circles are doing this week.",
-                 sections=sections)
+    return notices.WeeklyDigest([_program_digest(program_health(session, p, now)) for p in programs])

@@ -1,25 +1,72 @@
 """Circle and program health, from SQL aggregates (one query per measure, not per circle),
 so a coordinator's `/circle health` stays fast with thousands of circles.
 
-At-risk rules are deliberately simple and explained in words: a coordinator has to trust a
-flag before acting on it.
+At-risk rules are deliberately simple so they can be explained in words: a coordinator has to
+trust a flag before acting on it. The engine returns the facts (which rule fired, with the
+number behind it); the bot's presenters own the words.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import Literal
 
 from sqlalchemy import and_, func, select
 from sqlalchemy.orm import Session
 
-from circles.model import CheckIn, Circle, Membership, Program, PromptPost, Pulse, Response, Round
+from circles.model import (
+    CheckIn,
+    Circle,
+    Member,
+    Membership,
+    Program,
+    PromptPost,
+    Pulse,
+    Response,
+    Round,
+)
 
 LOW_ANSWER_RATE = 0.3
 LOW_MEETING_RATE = 0.5
 LOW_PULSE = 2.5
 FALLING_PULSE = -1.0
 QUIET_DAYS = 14
+MIN_ACTIVE_MEMBERS = 2
+LOW_RATING = 2  # a pulse at or below this counts against the circle for the member
+LOW_RATINGS_TO_REMATCH = 2
+SILENT_PROMPTS_TO_REMATCH = 2
+
+RiskKind = Literal["low_answers", "low_meetings", "low_pulse", "falling_pulse", "quiet", "too_few"]
+RematchReason = Literal["low_pulse", "silent"]
+
+
+@dataclass(frozen=True)
+class Risk:
+    """Why a circle is flagged, with the number a coordinator needs to judge it.
+
+    ``value`` per kind: ``low_answers`` / ``low_meetings`` the rate (0..1), ``low_pulse`` the
+    average pulse, ``falling_pulse`` how far it fell (positive), ``quiet`` the days of silence
+    that trigger the flag, ``too_few`` the minimum number of active members.
+    """
+
+    kind: RiskKind
+    value: float | int | None = None
+
+    @classmethod
+    def from_data(cls, data: dict) -> Risk:  # type: ignore[type-arg]
+        return cls(data["kind"], data.get("value"))
+
+
+@dataclass(frozen=True)
+class RematchCandidate:
+    """A member whose experience says the circle isn't working for them. ``count`` is the
+    number of low pulses (``low_pulse``) or of unanswered recent prompts (``silent``)."""
+
+    member_id: int
+    display_name: str
+    reason: RematchReason
+    count: int
 
 
 @dataclass
@@ -35,16 +82,19 @@ class CircleHealth:
     pulse_avg: float | None
     pulse_trend: float | None  # last cycle's average minus the one before
     last_activity: dt.datetime | None
-    risks: list[str] = field(default_factory=list)
+    risks: list[Risk] = field(default_factory=list)
 
 
 @dataclass
 class ProgramHealth:
-    program: Program
+    """One program's latest published round; ``round_number`` is None before the first."""
+
+    program_id: int
+    program_name: str
     round_number: int | None
     circles: list[CircleHealth]
     waitlist: int
-    rematch: list[tuple[int, str]]  # (member id, reason)
+    rematch: list[RematchCandidate]
 
     @property
     def at_risk(self) -> list[CircleHealth]:
@@ -61,6 +111,24 @@ def _aware(t: dt.datetime | None) -> dt.datetime | None:
     return t
 
 
+def _risks(answer_rate: float | None, prompts: int, meeting_rate: float | None, checkin_cycles: int,
+           pulse_avg: float | None, trend: float | None, quiet: bool, members: int) -> list[Risk]:
+    risks: list[Risk] = []
+    if answer_rate is not None and prompts >= 2 and answer_rate < LOW_ANSWER_RATE:
+        risks.append(Risk("low_answers", answer_rate))
+    if meeting_rate is not None and checkin_cycles >= 2 and meeting_rate < LOW_MEETING_RATE:
+        risks.append(Risk("low_meetings", meeting_rate))
+    if pulse_avg is not None and pulse_avg < LOW_PULSE:
+        risks.append(Risk("low_pulse", pulse_avg))
+    if trend is not None and trend <= FALLING_PULSE:
+        risks.append(Risk("falling_pulse", -trend))
+    if quiet:
+        risks.append(Risk("quiet", QUIET_DAYS))
+    if members < MIN_ACTIVE_MEMBERS:
+        risks.append(Risk("too_few", MIN_ACTIVE_MEMBERS))
+    return risks
+
+
 def program_health(session: Session, program: Program, now: dt.datetime) -> ProgramHealth:
     ws = program.workspace_id
     rnd = session.scalar(
@@ -68,7 +136,7 @@ def program_health(session: Session, program: Program, now: dt.datetime) -> Prog
         .order_by(Round.number.desc()).limit(1)
     )
     if rnd is None:
-        return ProgramHealth(program, None, [], 0, [])
+        return ProgramHealth(program.id, program.name, None, [], 0, [])
     circles = list(session.scalars(select(Circle).where(Circle.workspace_id == ws, Circle.round_id == rnd.id)
                                    .order_by(Circle.number)))
     in_round = and_(Circle.round_id == rnd.id, Circle.workspace_id == ws)
@@ -113,52 +181,48 @@ def program_health(session: Session, program: Program, now: dt.datetime) -> Prog
         trend = series[-1][1] - series[-2][1] if len(series) >= 2 else None
         stamps = [_aware(t) for t in (r_last, ck_last, series[-1][2] if series else None) if t is not None]
         last = max(stamps) if stamps else None
-        risks = []
-        if answer_rate is not None and p >= 2 and answer_rate < LOW_ANSWER_RATE:
-            risks.append(f"only {answer_rate:.0%} of prompts answered")
-        if meeting_rate is not None and ck_cycles >= 2 and meeting_rate < LOW_MEETING_RATE:
-            risks.append(f"met in only {meeting_rate:.0%} of weeks")
-        if pulse_avg is not None and pulse_avg < LOW_PULSE:
-            risks.append(f"pulse is low ({pulse_avg:.1f}/5)")
-        if trend is not None and trend <= FALLING_PULSE:
-            risks.append(f"pulse fell by {-trend:.1f} last week")
         since = last or _aware(first_post)
-        if p >= 1 and since is not None and now - since > dt.timedelta(days=QUIET_DAYS):
-            risks.append(f"no activity for {QUIET_DAYS}+ days")
-        if n < 2:
-            risks.append("fewer than 2 active members")
+        quiet = p >= 1 and since is not None and now - since > dt.timedelta(days=QUIET_DAYS)
+        risks = _risks(answer_rate, p, meeting_rate, ck_cycles, pulse_avg, trend, quiet, n)
         out.append(CircleHealth(c.id, c.number, c.name, c.kind, n, p, answer_rate, meeting_rate,
                                 pulse_avg, trend, last, risks))
-    return ProgramHealth(program, rnd.number, out, len(rnd.waitlist or {}), members_to_rematch(session, rnd))
+    return ProgramHealth(program.id, program.name, rnd.number, out, len(rnd.waitlist or {}),
+                         members_to_rematch(session, rnd))
 
 
-def members_to_rematch(session: Session, rnd: Round) -> list[tuple[int, str]]:
+def members_to_rematch(session: Session, rnd: Round) -> list[RematchCandidate]:
     """Members whose experience says the circle isn't working for them: two low pulses
-    (≤ 2), or silent on the last two prompts while the circle posted them."""
-    out: dict[int, str] = {}
+    (≤ 2), or silent on the last two prompts while the circle posted them. Sorted by member
+    id; a member with low pulses is listed for those, not also for silence."""
+    in_round = and_(Circle.round_id == rnd.id, Circle.workspace_id == rnd.workspace_id)
+    out: dict[int, RematchCandidate] = {}
     low = session.execute(
-        select(Pulse.member_id, func.count()).join(Circle).where(Circle.round_id == rnd.id, Pulse.rating <= 2)
-        .group_by(Pulse.member_id)
+        select(Pulse.member_id, Member.display_name, func.count())
+        .join(Circle, Circle.id == Pulse.circle_id).join(Member, Member.id == Pulse.member_id)
+        .where(in_round, Pulse.rating <= LOW_RATING)
+        .group_by(Pulse.member_id, Member.display_name)
     ).all()
-    for mid, count in low:
-        if count >= 2:
-            out[mid] = f"rated their circle 2 or lower {count} times"
+    for mid, name, count in low:
+        if count >= LOW_RATINGS_TO_REMATCH:
+            out[mid] = RematchCandidate(mid, name, "low_pulse", count)
     rows = session.execute(
-        select(Membership.member_id, Membership.circle_id).join(Circle)
-        .where(Circle.round_id == rnd.id, Membership.active.is_(True))
+        select(Membership.member_id, Member.display_name, Membership.circle_id)
+        .join(Circle, Circle.id == Membership.circle_id).join(Member, Member.id == Membership.member_id)
+        .where(in_round, Membership.active.is_(True))
     ).all()
     last_posts: dict[int, list[int]] = {}
     for cid, pid in session.execute(
         select(PromptPost.circle_id, PromptPost.id).join(Circle, Circle.id == PromptPost.circle_id)
-        .where(Circle.round_id == rnd.id).order_by(PromptPost.circle_id, PromptPost.cycle.desc())
+        .where(in_round).order_by(PromptPost.circle_id, PromptPost.cycle.desc())
     ).all():
         last_posts.setdefault(cid, []).append(pid)
     answered = set(session.execute(
-        select(Response.member_id, Response.prompt_post_id).join(PromptPost).join(Circle, Circle.id == PromptPost.circle_id)
-        .where(Circle.round_id == rnd.id)
+        select(Response.member_id, Response.prompt_post_id).join(PromptPost)
+        .join(Circle, Circle.id == PromptPost.circle_id).where(in_round)
     ).all())
-    for mid, cid in rows:
-        recent = last_posts.get(cid, [])[:2]
-        if len(recent) == 2 and not any((mid, pid) in answered for pid in recent) and mid not in out:
-            out[mid] = "hasn't answered the last two prompts"
-    return sorted(out.items())
+    for mid, name, cid in rows:
+        recent = last_posts.get(cid, [])[:SILENT_PROMPTS_TO_REMATCH]
+        if (len(recent) == SILENT_PROMPTS_TO_REMATCH and mid not in out
+                and not any((mid, pid) in answered for pid in recent)):
+            out[mid] = RematchCandidate(mid, name, "silent", len(recent))
+    return [out[mid] for mid in sorted(out)]

@@ -134,3 +134,84 @@ class Nudge:
     post_id: int
     cycle: int
     prompt_text: str
+
+
+# ------------------------------------------------- coordinators (circles.cycle, health)
+# Facts only; the words are in bot/presenters/coordinator_notices.py.
+
+from circles.health import Risk  # noqa: E402  (kept with the section that uses it)
+
+
+@notice
+@dataclasses.dataclass(frozen=True)
+class RoundEnded:
+    """A round reached its end date: spaces are being archived, goals asked about."""
+
+    program_name: str
+    round_number: int
+    ended_on: str  # ISO date
+
+
+@notice
+@dataclasses.dataclass(frozen=True)
+class PromptsSkipped:
+    """A week's prompt was too late to post (the bot was down past the grace period)."""
+
+    program_name: str
+    round_number: int
+    cycle: int
+    circles: int
+
+
+@dataclasses.dataclass(frozen=True)
+class AtRiskCircle:
+    name: str
+    risks: list[Risk]
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> AtRiskCircle:
+        return cls(data["name"], [Risk.from_data(r) for r in data["risks"]])
+
+
+@dataclasses.dataclass(frozen=True)
+class ProgramDigest:
+    """One program's week. ``at_risk`` holds the first ``DIGEST_AT_RISK`` flagged circles (by
+    number) so a digest row stays small with thousands of circles; ``at_risk_total`` counts all."""
+
+    program_name: str
+    round_number: int | None
+    circles: int
+    answer_rate: float | None
+    meeting_rate: float | None
+    pulse_avg: float | None
+    pulse_trend: float | None  # mean change of the circles' pulse vs the week before
+    at_risk_total: int
+    at_risk: list[AtRiskCircle]
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> ProgramDigest:
+        return cls(**{**data, "at_risk": [AtRiskCircle.from_data(c) for c in data["at_risk"]]})
+
+
+DIGEST_AT_RISK = 10
+
+
+@notice
+@dataclasses.dataclass(frozen=True)
+class WeeklyDigest:
+    """The coordinators' weekly summary of every program with an active round."""
+
+    programs: list[ProgramDigest]
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> WeeklyDigest:
+        return cls([ProgramDigest.from_data(p) for p in data["programs"]])
+
+
+@notice
+@dataclasses.dataclass(frozen=True)
+class SpaceFallback:
+    """A circle's space was created, but not as asked (e.g. a group DM instead of a private
+    channel); ``note`` is the gateway's account of what happened."""
+
+    note: str

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from benchmarks._fake_world import World, seed_world
 from bot.config import SchedulingConfig
+from bot.presenters import render_payload
 from circles.cycle import majority_timezone, run_due, schedule, zone
 from circles.db import unit_of_work
 from circles.model import (
@@ -191,6 +192,8 @@ def test_checkin_and_pulse_go_out_once_at_the_end_of_each_cycle(db) -> None:  # 
         msg = s.scalar(select(OutboxMessage).where(OutboxMessage.key == f"checkin:{w.circle_ids[0]}:1"))
         assert msg is not None
         assert from_payload(msg.payload) == CheckinDue(w.circle_ids[0], 1)
+        actions = {b.action for b in render_payload(msg.payload).buttons}
+    assert actions == {"checkin", "pulse"}
 
 
 def test_downtime_is_caught_up_once_not_replayed_week_by_week(db) -> None:  # type: ignore[no-untyped-def]
@@ -210,7 +213,7 @@ def test_a_prompt_beyond_the_grace_period_is_skipped_with_one_note_to_the_coordi
     assert counts["prompt"] == 0 and counts["prompt_skipped"] == 3
     assert keys(db, "prompt:") == []
     notes = dms_to(db, "UCOORD")
-    assert len(notes) == 1 and "3 circle(s)" in notes[0].payload["reply"]["text"]
+    assert len(notes) == 1 and "3 circle(s)" in render_payload(notes[0].payload).text
     with db() as s:
         assert s.scalars(select(JobRun.status).where(JobRun.key.like("r%:prompt:%"))).all() == ["skipped"] * 3
     run_due(db, at("2026-06-02T12:00"), CFG)
@@ -229,7 +232,7 @@ def test_round_end_archives_spaces_asks_about_goals_and_tells_the_coordinator(db
     assert counts["round_end"] == 1 and counts["prompt"] == 0
     assert keys(db, "archive:") == sorted(f"archive:{c}" for c in w.circle_ids)
     assert len(keys(db, "goalcheck:")) == 1
-    assert any("next round" in m.payload["reply"]["text"] for m in dms_to(db, "UCOORD"))
+    assert any("next round" in render_payload(m.payload).text for m in dms_to(db, "UCOORD"))
     with db() as s:
         assert s.get(Round, w.round_id).status == "ended"  # type: ignore[union-attr]
     before = keys(db)
@@ -244,8 +247,8 @@ def test_coordinators_get_one_digest_a_week(db) -> None:  # type: ignore[no-unty
     assert run_due(db, at("2026-06-01T09:00"), CFG)["digest"] == 1
     assert run_due(db, at("2026-06-03T09:00"), CFG)["digest"] == 0
     assert run_due(db, at("2026-06-08T09:00"), CFG)["digest"] == 1
-    digest = dms_to(db, "UCOORD")[0].payload["reply"]
-    body = "\n".join(s["text"] for s in digest["sections"])
+    digest = render_payload(dms_to(db, "UCOORD")[0].payload)
+    body = "\n".join(s.text for s in digest.sections)
     assert "Answer rate" in body and "Meeting rate" in body and "At risk" in body and "Pulse" in body
 
 

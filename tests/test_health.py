@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from circles.model import Circle, Membership
+from bot.config import SchedulingConfig
+from bot.presenters import render_payload
+from bot.presenters.formatting import MISSING
+from circles import notices
+from circles.cycle import run_due
+from circles.health import ProgramHealth, RematchCandidate, Risk, program_health
+from circles.model import Circle, Member, Membership, OutboxMessage, Program
 from tests.conftest import COORD, person
 from tests.engine_helpers import ok, post_week, published_round
 
@@ -62,3 +68,73 @@ def test_a_quiet_circle_is_flagged_after_two_weeks(circlebot, clock):
 def test_health_before_any_round_says_so(circlebot):
     ok(circlebot, COORD, 'program create "Fresh"')
     assert "No published round yet" in ok(circlebot, COORD, "health").plain_text()
+
+
+# --- typed facts, and one way of printing them ---------------------------------------------
+
+
+def _program_health(db, clock) -> ProgramHealth:
+    with db() as session:
+        program = session.scalar(select(Program))
+        assert program is not None
+        return program_health(session, program, clock())
+
+
+def test_health_facts_are_typed_and_members_to_rematch_come_with_their_names(circlebot, db, clock):
+    people = published_round(circlebot, 4, size="4-4")
+    for week in (1, 2):
+        post_week(circlebot, week)
+        for who in people[:2]:
+            ok(circlebot, who, f'answer "week {week} went fine"')
+        ok(circlebot, people[3], f"pulse {week}")
+        clock.advance(days=7)
+    with db() as session:
+        ids = {m.display_name: m.id for m in session.scalars(select(Member))}
+    h = _program_health(db, clock)
+    assert (h.program_name, h.round_number) == ("Spring circles", 1)
+    assert h.circles[0].risks == [Risk("low_pulse", 1.5)]
+    assert h.rematch == [
+        RematchCandidate(ids["Member2"], "Member2", "silent", 2),
+        RematchCandidate(ids["Member3"], "Member3", "low_pulse", 2),
+    ]
+    text = ok(circlebot, COORD, "health").plain_text()
+    assert ("Consider rematching: Member2 (hasn't answered the last two prompts); "
+            "Member3 (rated their circle 2 or lower 2 times)") in text
+
+
+def _digests(db) -> list[OutboxMessage]:
+    with db() as session:
+        return list(session.scalars(select(OutboxMessage).where(OutboxMessage.key.like("digest:%"))
+                                    .order_by(OutboxMessage.id)))
+
+
+def test_digest_and_health_print_a_missing_value_the_same_way(circlebot, db, clock):
+    published_round(circlebot, 4, size="4-4")
+    assert run_due(db, clock(), SchedulingConfig())["digest"] == 1  # Monday 09:00 UTC
+    digest = render_payload(_digests(db)[0].payload).plain_text()
+    health = ok(circlebot, COORD, "health").plain_text()
+    assert f"• Meeting rate: {MISSING}" in digest and f"met {MISSING}" in health  # nobody checked in yet
+    assert f"• Pulse: {MISSING}, trend {MISSING}" in digest and f"pulse {MISSING}" in health
+    assert "n/a" not in digest and "n/a" not in health
+
+
+def test_the_digest_goes_to_coordinators_in_the_order_the_coordinators_list_names_them(circlebot, db, clock):
+    published_round(circlebot, 4, size="4-4")  # Casey (COORD) is the first member
+    for user, name in (("zed", "Zed"), ("amy", "Amy")):  # created after Casey, named before and after
+        ok(circlebot, person(user, name=name), "join peer")
+        ok(circlebot, COORD, f"coordinators add @{name}")
+    listed = ok(circlebot, COORD, "coordinators list").text.split(", ")
+    assert listed == ["Amy", "Casey", "Zed"]
+    run_due(db, clock(), SchedulingConfig())
+    names = {"amy": "Amy", "coord": "Casey", "zed": "Zed"}
+    assert [names[m.payload["user"]] for m in _digests(db)] == listed
+
+
+def test_a_stored_digest_reads_back_as_the_same_typed_notice():
+    digest = notices.WeeklyDigest([notices.ProgramDigest(
+        "Spring", 2, 3, 0.5, None, 3.0, -1.5, 11,
+        [notices.AtRiskCircle("Spring · circle 1", [Risk("falling_pulse", 1.5), Risk("too_few", 2)])])])
+    assert notices.from_payload(notices.to_payload(digest)) == digest
+    text = render_payload(notices.to_payload(digest)).plain_text()
+    assert "• Spring · circle 1: pulse fell by 1.5 last week; fewer than 2 active members" in text
+    assert "… and 10 more (`/circle health`)" in text and "trend -1.5 vs the week before" in text

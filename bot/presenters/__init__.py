@@ -7,7 +7,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.presenters import cycle_notices, member_notices  # noqa: F401  (registers presenters)
+from bot.presenters import (  # noqa: F401  (registers presenters)
+    coordinator_notices,
+    cycle_notices,
+    health,
+    member_notices,
+)
 from bot.presenters.registry import render_notice
 from bot.replies import Reply
 from circles.notices import from_payload

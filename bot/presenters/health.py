@@ -1,46 +1,60 @@
-"""TEMPORARY (replaced at merge by the cyclehealth branch)."""
+"""Words for `/circle health`: a program's rates, pulse, circles at risk and why, and who
+might need a new circle. The numbers come from `circles.health` as typed facts."""
 
 from __future__ import annotations
 
-from bot import commands as c
+from bot.commands import KIND_LABELS
+from bot.presenters import formatting as fmt
 from bot.replies import Reply, Section
-from circles.health import ProgramHealth
+from circles.health import CircleHealth, ProgramHealth, RematchCandidate, Risk
 
 
-def _fmt_rate(x: float | None) -> str:
-    return "—" if x is None else f"{x:.0%}"
+def risk_text(r: Risk) -> str:
+    """Why a circle is flagged, in the words the digest and `/circle health` share."""
+    v = r.value
+    if r.kind == "low_answers":
+        return f"only {fmt.rate(v)} of prompts answered"
+    if r.kind == "low_meetings":
+        return f"met in only {fmt.rate(v)} of weeks"
+    if r.kind == "low_pulse":
+        return f"pulse is low ({fmt.pulse_of_five(v)})"
+    if r.kind == "falling_pulse":
+        return f"pulse fell by {fmt.pulse(v)} last week"
+    if r.kind == "quiet":
+        return f"no activity for {v}+ days"
+    return f"fewer than {v} active members"
 
 
-def _fmt_pulse(avg: float | None, trend: float | None) -> str:
-    if avg is None:
-        return "—"
-    arrow = "" if trend is None else (" ↑" if trend > 0.25 else " ↓" if trend < -0.25 else " →")
-    return f"{avg:.1f}{arrow}"
+def rematch_text(m: RematchCandidate) -> str:
+    why = (f"rated their circle 2 or lower {m.count} times" if m.reason == "low_pulse"
+           else "hasn't answered the last two prompts")
+    return f"{m.display_name} ({why})"
+
+
+def _circle_line(ch: CircleHealth) -> str:
+    last = ch.last_activity.date().isoformat() if ch.last_activity else "never"
+    flag = "⚠️ " if ch.risks else "✅ "
+    risks = f" — at risk: {'; '.join(risk_text(r) for r in ch.risks)}" if ch.risks else ""
+    return (f"{flag}**{ch.name}** ({KIND_LABELS.get(ch.kind, ch.kind)}, {ch.members} members): "
+            f"answers {fmt.rate(ch.answer_rate)}, met {fmt.rate(ch.meeting_rate)}, "
+            f"pulse {fmt.pulse(ch.pulse_avg, ch.pulse_trend)}, last activity {last}{risks}")
+
+
+def _program_section(h: ProgramHealth) -> Section:
+    if h.round_number is None:
+        return Section("No published round yet.", h.program_name)
+    head = (f"Round {h.round_number} · {len(h.circles)} circles · answer rate {fmt.rate(h.overall('answer_rate'))}"
+            f" · met {fmt.rate(h.overall('meeting_rate'))}"
+            f" · pulse {fmt.pulse(h.overall('pulse_avg'), h.overall('pulse_trend'))}"
+            f" · waitlist {h.waitlist}")
+    lines = [head, "", *(_circle_line(ch) for ch in h.circles)]
+    if h.rematch:
+        lines.append("\nConsider rematching: " + "; ".join(rematch_text(m) for m in h.rematch))
+    return Section("\n".join(lines), h.program_name)
 
 
 def health_reply(healths: list[ProgramHealth]) -> Reply:
-    if not healths:
-        return Reply(text="No programs yet.", title="Circle health")
-    sections = []
-    total_risk = 0
-    for h in healths:
-        p = h.program
-        if h.round_number is None:
-            sections.append(Section("No published round yet.", p.name))
-            continue
-        total_risk += len(h.at_risk)
-        head = (f"Round {h.round_number} · {len(h.circles)} circles · answer rate {_fmt_rate(h.overall('answer_rate'))}"
-                f" · met {_fmt_rate(h.overall('meeting_rate'))} · pulse {_fmt_pulse(h.overall('pulse_avg'), h.overall('pulse_trend'))}"
-                f" · waitlist {h.waitlist}")
-        lines = [head, ""]
-        for ch in h.circles:
-            last = ch.last_activity.date().isoformat() if ch.last_activity else "never"
-            flag = "⚠️ " if ch.risks else "✅ "
-            lines.append(f"{flag}**{ch.name}** ({c.KIND_LABELS.get(ch.kind, ch.kind)}, {ch.members} members): "
-                         f"answers {_fmt_rate(ch.answer_rate)}, met {_fmt_rate(ch.meeting_rate)}, "
-                         f"pulse {_fmt_pulse(ch.pulse_avg, ch.pulse_trend)}, last activity {last}"
-                         + (f" — at risk: {'; '.join(ch.risks)}" if ch.risks else ""))
-        if h.rematch:
-            lines.append("\nConsider rematching: " + "; ".join(f"{mid} ({reason})" for mid, reason in h.rematch))
-        sections.append(Section("\n".join(lines), p.name))
-    return Reply(text=f"{total_risk} circle(s) at risk.", title="Circle health", sections=sections)
+    """`/circle health` for the given programs (one section each)."""
+    total_risk = sum(len(h.at_risk) for h in healths)
+    return Reply(text=f"{fmt.counted(total_risk, 'circle')} at risk.", title="Circle health",
+                 sections=[_program_section(h) for h in healths])
