@@ -24,12 +24,12 @@ from sqlalchemy import Connection, Engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import SchedulingConfig
-from circles.cycle import MEMBER_LOCAL, WEEKDAYS, zone
+from circles import rules
+from circles.cycle import MEMBER_LOCAL, zone
 from circles.model import Program, Round, Workspace, utcnow
 
 log = logging.getLogger(__name__)
 Clock = Callable[[], dt.datetime]
-CRON_DAYS = {v: k for k, v in WEEKDAYS.items()}
 
 
 class LeaderElection:
@@ -178,9 +178,9 @@ class CircleScheduler:
             ).all()
         out: dict[str, CronTrigger] = {}
         for p in programs:
-            hh, _, mm = (p.time or "10:00").partition(":")
-            day = CRON_DAYS[WEEKDAYS.get((p.day or "mon")[:3].lower(), 0)]
-            out[f"program:{p.id}"] = CronTrigger(day_of_week=day, hour=int(hh), minute=int(mm or 0),
+            at = rules.parse_hhmm(p.time or "10:00")
+            day = rules.WEEKDAYS[rules.weekday_index(p.day)]
+            out[f"program:{p.id}"] = CronTrigger(day_of_week=day, hour=at.hour, minute=at.minute,
                                                  timezone=zone(p.timezone))
         return out
 

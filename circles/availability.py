@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from typing import Any
 from zoneinfo import ZoneInfo
 
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+from circles.rules import WEEKDAYS
 
 
 def utc_slots(windows: Iterable[Any], tz: str, ref: dt.date) -> frozenset[int]:
@@ -20,19 +20,10 @@ def utc_slots(windows: Iterable[Any], tz: str, ref: dt.date) -> frozenset[int]:
     monday = ref - dt.timedelta(days=ref.weekday())
     slots: set[int] = set()
     for day, start, end in windows:
-        d = monday + dt.timedelta(days=DAYS.index(day))
+        d = monday + dt.timedelta(days=WEEKDAYS.index(day))
         for hour in range(int(start), int(end)):
             local = dt.datetime.combine(d, dt.time(hour), tzinfo=zone)
             u = local.astimezone(dt.UTC)
             slots.add((u.weekday() * 24 + u.hour) % 168)
     return frozenset(slots)
 
-
-def describe_slots(slots: Iterable[int]) -> str:
-    """'3h on Tue/Thu (UTC)' — the short form used in circle explanations."""
-    slots = sorted(set(slots))
-    if not slots:
-        return ""
-    days = sorted({s // 24 for s in slots})
-    names = "/".join(DAYS[d].capitalize() for d in days)
-    return f"{len(slots)}h of shared time on {names} (UTC)"

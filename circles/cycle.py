@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from circles import notices
+from circles import notices, rules
 from circles.db import unit_of_work
 from circles.health import ProgramHealth, program_health
 from circles.model import (
@@ -41,7 +41,6 @@ from circles.model import (
 from circles.usecases import rounds, weekly
 from circles.usecases.coordinators import coordinators
 
-WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 MEMBER_LOCAL = "member-local"
 UTC = dt.UTC
 
@@ -80,8 +79,7 @@ def majority_timezone(timezones: Iterable[str | None], default: str = "UTC") -> 
 
 
 def _local_time(program: Program) -> dt.time:
-    hh, _, mm = (program.time or "10:00").partition(":")
-    return dt.time(int(hh), int(mm or 0))
+    return rules.parse_hhmm(program.time or "10:00")
 
 
 @dataclass(frozen=True)
@@ -113,7 +111,7 @@ def schedule(program: Program, rnd: Round, tz: ZoneInfo, cfg: CycleSettings) -> 
     10:00 across a DST change."""
     period = 14 if program.cadence == "biweekly" else 7
     at = _local_time(program)
-    wd = WEEKDAYS.get((program.day or "mon")[:3].lower(), 0)
+    wd = rules.weekday_index(program.day)
     first = rnd.starts_on + dt.timedelta(days=(wd - rnd.starts_on.weekday()) % 7)
     prompts: list[dt.datetime] = []
     day = first
@@ -192,7 +190,7 @@ class _CircleInfo:
 
 
 def _paused(member: Member, tz: ZoneInfo, now: dt.datetime) -> bool:
-    return member.paused_until is not None and member.paused_until >= now.astimezone(tz).date()
+    return rules.is_paused(member.paused_until, now.astimezone(tz).date())
 
 
 def _quiet(cfg: CycleSettings, tz: ZoneInfo, now: dt.datetime) -> bool:
@@ -399,10 +397,9 @@ def _nudge(sessions: sessionmaker[Session], workspace_id: int, rnd: Round, infos
 def latest_digest_time(now: dt.datetime, cfg: CycleSettings) -> dt.datetime:
     tz = zone(cfg.digest_timezone)
     local = now.astimezone(tz)
-    wd = WEEKDAYS.get(cfg.digest_day[:3].lower(), 0)
-    hh, _, mm = cfg.digest_time.partition(":")
+    wd = rules.weekday_index(cfg.digest_day)
     day = local.date() - dt.timedelta(days=(local.weekday() - wd) % 7)
-    at = dt.datetime.combine(day, dt.time(int(hh), int(mm or 0)), tzinfo=tz)
+    at = dt.datetime.combine(day, rules.parse_hhmm(cfg.digest_time), tzinfo=tz)
     if at > local:
         at = dt.datetime.combine(day - dt.timedelta(days=7), at.timetz())
     return at.astimezone(UTC)

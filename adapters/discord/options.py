@@ -18,18 +18,12 @@ import discord
 from discord import app_commands
 
 from bot import commands as c
+from circles import rules
 
 DESCRIPTION_MAX = 100
 
-INT_RANGES: dict[str, tuple[int, int]] = {
-    "rating": (1, 5),
-    "goal_number": (1, 10_000),
-    "circle_number": (1, 100_000),
-    "weeks": (1, 52),
-    "repeat": (0, 52),
-    "hours": (0, 40),
-    "seed": (0, 2**31 - 1),
-}
+#: the grammar's whole-number argument types and their bounds, typed as Discord integer ranges
+INT_RANGES: dict[str, tuple[int, int]] = {t: tuple(bounds) for t, (bounds, _) in c.INT_ARGS.items()}
 DESCRIPTIONS: dict[str, str] = {
     "date": "A date: YYYY-MM-DD, today or tomorrow",
     "size": "Circle size: a range like 4-6, or one number",
@@ -54,7 +48,7 @@ PROFILE_OPTIONS: list[tuple[str, str]] = [
 ]
 PROFILE_DESCRIPTIONS = {
     "role": "Your role",
-    "experience": "Experience, 1 (new) to 5 (expert)",
+    "experience": f"Experience, {rules.EXPERIENCE.lo} (new) to {rules.EXPERIENCE.hi} (expert)",
     "department": "Your team or department",
     "interests": "Interests, comma separated",
     "goals": "Goals, comma separated",
@@ -63,7 +57,8 @@ PROFILE_DESCRIPTIONS = {
     "wants": "Skills you want to learn, comma separated",
     "timezone": "Your IANA time zone, e.g. Europe/Berlin",
     "availability": "Weekly availability, e.g. mon 9-12, wed 14-17",
-    "capacity": "Mentors: how many mentees you can take (1-10)",
+    "capacity": "Mentors: how many mentees you can take "
+                f"({rules.MENTOR_CAPACITY.lo}-{rules.MENTOR_CAPACITY.hi})",
 }
 
 
@@ -107,7 +102,7 @@ def _option(spec: c.CommandSpec, arg: c.Arg) -> Option:
     elif arg.type == "kind":
         choices = tuple(c.KINDS)
     elif arg.type == "day":
-        choices = c.DAYS
+        choices = rules.WEEKDAYS
     elif arg.choices:
         choices = arg.choices
     elif arg.type == "program_tz":
@@ -117,18 +112,19 @@ def _option(spec: c.CommandSpec, arg: c.Arg) -> Option:
     elif arg.name == "program" or (spec.path[0] == "program" and arg.name == "name" and spec.path[1] != "create"):
         auto = "program"
     elif arg.type == "text":
-        annotation = app_commands.Range[str, 1, c.MAX_TEXT]
+        annotation = app_commands.Range[str, 1, rules.MAX_NAME if arg.name == "name" else rules.MAX_TEXT]
     return Option(arg.name, annotation, arg.required, desc[:DESCRIPTION_MAX], choices, auto)
 
 
 def _profile_option(name: str, kind: str) -> Option:
     desc = PROFILE_DESCRIPTIONS[name]
     if kind == "choice":
-        return Option(name, str, False, desc, c.ROLES)
+        return Option(name, str, False, desc, rules.ROLES)
     if kind == "experience":
-        return Option(name, app_commands.Range[int, 1, 5], False, desc)
+        return Option(name, app_commands.Range[int, rules.EXPERIENCE.lo, rules.EXPERIENCE.hi], False, desc)
     if kind == "capacity":
-        return Option(name, app_commands.Range[int, 1, 10], False, desc)
+        lo, hi = rules.MENTOR_CAPACITY
+        return Option(name, app_commands.Range[int, lo, hi], False, desc)
     if kind == "timezone":
         return Option(name, str, False, desc, autocomplete="timezone")
     return Option(name, str, False, desc)

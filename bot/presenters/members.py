@@ -6,6 +6,7 @@ import datetime as dt
 
 from bot.actions import AnswerPrompt, Cancel, ConfirmLeave, EditProfile, ProfileForm, form_id
 from bot.replies import Button, Field, Form, FormField, Reply, Section, ok
+from circles.rules import EXPERIENCE, MAX_DEPARTMENT
 from circles.usecases.membership import Joined, LeavePlan, ProfileView, Status
 from circles.usecases.placement import Placement
 
@@ -29,9 +30,10 @@ def profile_form(p: ProfileView) -> Form:
     fid, context = form_id(ProfileForm())
     return Form(fid, "Your circle profile", [
         FormField("role", "Role", "select", list(ROLE_LABELS.items()), p.role, True),
-        FormField("experience", "Experience (1 new … 5 expert)", "select",
-                  [(str(i), str(i)) for i in range(1, 6)], str(p.experience), True),
-        FormField("department", "Team or department", initial=p.department, max_length=100),
+        FormField("experience", f"Experience ({EXPERIENCE.lo} new … {EXPERIENCE.hi} expert)",
+                  "select", [(str(i), str(i)) for i in range(EXPERIENCE.lo, EXPERIENCE.hi + 1)], str(p.experience), True),
+        FormField("department", "Team or department", initial=p.department,
+                  max_length=MAX_DEPARTMENT),
         FormField("interests", "Interests (comma separated)", "long_text",
                   initial=", ".join(p.interests), placeholder="public speaking, rust, leadership"),
         FormField("goals", "Goals (comma separated)", "long_text", initial=", ".join(p.goals)),

@@ -12,8 +12,7 @@ from sqlalchemy.orm import Session
 from circles import matching
 from circles.availability import utc_slots
 from circles.model import Member, PairHistory, Profile, Program, ProgramMember, Round
-from circles.rules import is_paused
-from circles.usecases.programs import MENTOR_KINDS
+from circles.rules import MENTOR_KINDS, is_paused
 
 
 def program_candidates(session: Session, program: Program, today: dt.date) -> list[tuple[Member, Profile]]:

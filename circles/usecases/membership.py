@@ -10,7 +10,7 @@ from sqlalchemy import delete, select
 
 from circles.errors import DomainError
 from circles.model import Member, PendingAction, Profile, ProgramMember, Response
-from circles.rules import is_paused
+from circles.rules import MAX_PAUSE_DAYS, is_paused
 from circles.usecases import goals as goals_uc
 from circles.usecases.context import Actor, audit, find_member, get_profile
 from circles.usecases.memberships import active_memberships, circle_members
@@ -110,7 +110,7 @@ def _resolve_avoid(actor: Actor, refs: list[Any]) -> list[int]:
 def pause(actor: Actor, until: dt.date, today: dt.date) -> None:
     if until <= today:
         raise DomainError("pause_not_future", until=until)
-    if until > today + dt.timedelta(days=366):
+    if until > today + dt.timedelta(days=MAX_PAUSE_DAYS):
         raise DomainError("pause_too_long")
     if not actor.member.enrolled:
         raise DomainError("pause_not_joined")

@@ -23,11 +23,10 @@ from circles.model import (
     Round,
 )
 from circles.outbox import enqueue
-from circles.rules import is_paused
+from circles.rules import MENTOR_KINDS, is_paused
 from circles.usecases.context import Actor, audit, find_member, get_profile
 from circles.usecases.matchmaking import latest_round, match_settings, recent_pairs, to_candidate
 from circles.usecases.memberships import active_memberships
-from circles.usecases.programs import MENTOR_KINDS
 from circles.usecases.rounds import round_members
 
 

@@ -10,10 +10,8 @@ from sqlalchemy.orm import Session
 
 from circles.errors import DomainError
 from circles.model import Program, Prompt, Workspace
+from circles.rules import PAIR_KINDS
 from circles.usecases.context import Actor, audit
-
-PAIR_KINDS = {"mentor_pair", "near_peer", "reverse", "skill_swap"}
-MENTOR_KINDS = {"pod", "mentor_pair", "near_peer", "reverse"}
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,192 @@
+"""The command spec: one table of every `/circle` command, its arguments and its summary.
+
+The parser, `/circle help`, and the Discord slash-command options are all generated from
+``SPECS``, so what is accepted, what is documented and what Discord offers can't drift.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bot.commands.requests import (
+    Answer,
+    Answers,
+    CheckInCmd,
+    CoordinatorsAdd,
+    CoordinatorsList,
+    GoalDone,
+    GoalList,
+    GoalNote,
+    GoalSet,
+    Health,
+    Help,
+    Join,
+    Leave,
+    Pause,
+    ProfileEdit,
+    ProfileSet,
+    ProfileShow,
+    ProgramClose,
+    ProgramCreate,
+    ProgramList,
+    ProgramOpen,
+    ProgramSet,
+    PromptAdd,
+    PulseCmd,
+    Rematch,
+    Request,
+    Resume,
+    RoundEnd,
+    RoundMove,
+    RoundPreview,
+    RoundPublish,
+    Status,
+)
+from bot.commands.vocab import KINDS, ROLES
+
+
+@dataclass(frozen=True)
+class Arg:
+    """One argument. ``option`` args are typed as key=value; ``keyword`` is an optional
+    word that may precede a positional (``until`` in `pause until 2026-12-31`)."""
+
+    name: str
+    type: str
+    required: bool = False
+    option: bool = False
+    keyword: str = ""
+    choices: tuple[str, ...] = ()
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    path: tuple[str, ...]
+    summary: str
+    request: type[Request]
+    args: tuple[Arg, ...] = ()
+    coordinator_only: bool = False
+    example: str = ""
+
+    @property
+    def name(self) -> str:
+        return " ".join(self.path)
+
+    @property
+    def usage(self) -> str:
+        parts = ["/circle", *self.path]
+        for a in self.args:
+            if a.type == "profile_options":
+                token = "key=value ..."
+            elif a.option:
+                token = f"{a.name}=" + ("|".join(a.choices) if a.choices
+                                         else PLACEHOLDERS.get(a.type, f"<{a.name}>"))
+            else:
+                token = "|".join(a.choices) if a.choices else PLACEHOLDERS.get(a.type, f"<{a.name}>")
+                if a.type == "text":
+                    token = f'"{a.name}"'
+                if a.keyword:
+                    token = f"{a.keyword} {token}"
+            parts.append(token if a.required else f"[{token}]")
+        return " ".join(parts)
+
+
+PLACEHOLDERS = {"date": "YYYY-MM-DD", "member": "@member", "rating": "1-5", "goal_number": "N",
+                "circle_number": "N", "size": "4-6", "day": "mon..sun", "time": "HH:MM",
+                "program_tz": "Area/City|member-local", "weeks": "N", "repeat": "N", "hours": "N",
+                "seed": "N", "word": '"Name"', "weights": "interests:2,department:-1"}
+
+
+def _a(name: str, type_: str, **kw: Any) -> Arg:
+    return Arg(name, type_, **kw)
+
+
+PROGRAM_OPT = _a("program", "word", option=True, help="program name, when there is more than one")
+# what `program create` sets and `program set` changes
+PROGRAM_SETTINGS = (
+    _a("size", "size", option=True),
+    _a("cadence", "choice", option=True, choices=("weekly", "biweekly")),
+    _a("day", "day", option=True), _a("time", "time", option=True),
+    _a("tz", "program_tz", option=True), _a("weeks", "weeks", option=True),
+    _a("repeat", "repeat", option=True), _a("hours", "hours", option=True),
+    _a("weights", "weights", option=True),
+)
+
+SPECS: list[CommandSpec] = [
+    CommandSpec(("help",), "Show what I can do, or the details of one command", Help,
+                (_a("topic", "rest"),), example="/circle help goal"),
+    CommandSpec(("join",), "Join circles and fill in your profile", Join,
+                (_a("role", "choice", choices=ROLES), PROGRAM_OPT), example="/circle join mentee"),
+    CommandSpec(("profile",), "Show your profile", ProfileShow),
+    CommandSpec(("profile", "edit"), "Edit your profile in a form", ProfileEdit),
+    CommandSpec(("profile", "set"), "Change profile fields", ProfileSet,
+                (_a("values", "profile_options", required=True),),
+                example='/circle profile set interests="public speaking, rust" timezone=Europe/Berlin'),
+    CommandSpec(("pause",), "Pause prompts and matching until a date", Pause,
+                (_a("until", "date", required=True, keyword="until"),),
+                example="/circle pause until 2026-12-31"),
+    CommandSpec(("resume",), "Resume after a pause", Resume),
+    CommandSpec(("leave",), "Leave your circles (asks to confirm)", Leave),
+    CommandSpec(("status",), "Your circles, the next prompt, your open goals", Status),
+    CommandSpec(("answers",), "Your circle's answers to this week's prompt", Answers),
+    CommandSpec(("answer",), "Answer this week's prompt", Answer,
+                (_a("text", "text", required=True),), example='/circle answer "I shipped my first talk"'),
+    CommandSpec(("checkin",), "Tell us whether your circle met this week", CheckInCmd,
+                (_a("status", "checkin", required=True, choices=("yes", "not-yet", "skipped")),)),
+    CommandSpec(("pulse",), "Rate this week in your circle from 1 to 5", PulseCmd,
+                (_a("rating", "rating", required=True), _a("comment", "text")),
+                example='/circle pulse 4 "good energy"'),
+    CommandSpec(("goal", "set"), "Set a goal, optionally with a due date", GoalSet,
+                (_a("text", "text", required=True), _a("due", "date", keyword="by")),
+                example='/circle goal set "Give a lightning talk" by 2027-02-01'),
+    CommandSpec(("goal", "done"), "Mark goal N as done", GoalDone,
+                (_a("number", "goal_number", required=True),), example="/circle goal done 1"),
+    CommandSpec(("goal", "note"), "Add a progress note to goal N", GoalNote,
+                (_a("number", "goal_number", required=True), _a("text", "text", required=True)),
+                example='/circle goal note 1 "Outline written"'),
+    CommandSpec(("goal", "list"), "List your goals", GoalList),
+    CommandSpec(("program", "create"), "Create a program", ProgramCreate,
+                (_a("name", "text", required=True),
+                 _a("kind", "kind", option=True, choices=tuple(KINDS)), *PROGRAM_SETTINGS),
+                coordinator_only=True,
+                example='/circle program create "Spring peer circles" kind=peer size=4-6 '
+                        "cadence=weekly day=mon time=10:00"),
+    CommandSpec(("program", "set"), "Change a program's settings (only the options given)",
+                ProgramSet,
+                (_a("name", "text"), *PROGRAM_SETTINGS),
+                coordinator_only=True,
+                example='/circle program set "Spring peer circles" repeat=4 hours=2 '
+                        "weights=interests:2,department:-1"),
+    CommandSpec(("program", "open"), "Open enrolment", ProgramOpen,
+                (_a("name", "text"),), coordinator_only=True),
+    CommandSpec(("program", "close"), "Close enrolment", ProgramClose,
+                (_a("name", "text"),), coordinator_only=True),
+    CommandSpec(("program", "list"), "List programs", ProgramList),
+    CommandSpec(("prompt", "add"), "Add a custom prompt to a program", PromptAdd,
+                (_a("text", "text", required=True), PROGRAM_OPT), coordinator_only=True),
+    CommandSpec(("round", "preview"), "Form a draft round and show it", RoundPreview,
+                (PROGRAM_OPT, _a("seed", "seed", option=True)), coordinator_only=True),
+    CommandSpec(("round", "move"), "Move a member to another circle in the draft", RoundMove,
+                (_a("member", "member", required=True), _a("circle", "circle_number",
+                                                           required=True, keyword="to"),
+                 PROGRAM_OPT), coordinator_only=True, example="/circle round move @alice to 3"),
+    CommandSpec(("round", "publish"), "Publish the draft round: create spaces, welcome circles",
+                RoundPublish, (PROGRAM_OPT,), coordinator_only=True),
+    CommandSpec(("round", "end"), "End the active round and archive its spaces", RoundEnd,
+                (PROGRAM_OPT,), coordinator_only=True),
+    CommandSpec(("health",), "How circles are doing: participation, pulse, risks", Health,
+                (PROGRAM_OPT,), coordinator_only=True),
+    CommandSpec(("rematch",), "Move a member to another circle (asks to confirm)", Rematch,
+                (_a("member", "member", required=True),), coordinator_only=True,
+                example="/circle rematch @alice"),
+    CommandSpec(("coordinators", "add"), "Make someone a coordinator", CoordinatorsAdd,
+                (_a("member", "member", required=True),), coordinator_only=True),
+    CommandSpec(("coordinators", "list"), "List coordinators", CoordinatorsList),
+]
+SPEC_BY_REQUEST: dict[type[Request], CommandSpec] = {s.request: s for s in SPECS}
+GROUPS = sorted({s.path[0] for s in SPECS if len(s.path) > 1})
+
+
+def spec_for(request: Request) -> CommandSpec:
+    return SPEC_BY_REQUEST[type(request)]
