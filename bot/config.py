@@ -12,6 +12,8 @@ from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any
 
+from circles import rules
+
 
 class ConfigError(ValueError):
     pass
@@ -146,4 +148,16 @@ def load(path: str | Path | None = None, environ: dict[str, str] | None = None) 
             if key == "guild_ids":
                 value = [v.strip() for v in value.split(",") if v.strip()]
             setattr(getattr(cfg, section), key, value)
+    _check(cfg)
     return cfg
+
+
+def _check(cfg: Config) -> None:
+    """Settings the scheduler would otherwise trip over hours later are refused at start."""
+    sc = cfg.scheduling
+    try:
+        rules.parse_hhmm(str(sc.digest_time))
+    except ValueError as exc:
+        raise ConfigError(f"[scheduling] digest_time = {sc.digest_time!r}: use HH:MM, e.g. 09:00") from exc
+    if rules.parse_weekday(str(sc.digest_day)) is None:
+        raise ConfigError(f"[scheduling] digest_day = {sc.digest_day!r}: use a weekday, e.g. mon")

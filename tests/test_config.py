@@ -42,3 +42,15 @@ def test_a_typo_in_the_config_is_named(tmp_path):
     p.write_text("[slack]\nmodee = 'http'\n")
     with pytest.raises(ConfigError, match=r"Unknown setting \[slack\] modee"):
         load(p, environ={})
+
+
+def test_a_digest_time_or_day_the_scheduler_could_not_read_is_refused_at_start(tmp_path):
+    import pytest
+
+    from bot.config import ConfigError, load
+
+    for line, word in [('digest_time = "9am"', "digest_time"), ('digest_day = "someday"', "digest_day")]:
+        path = tmp_path / "c.toml"
+        path.write_text(f"[scheduling]\n{line}\n")
+        with pytest.raises(ConfigError, match=word):
+            load(path, environ={})
