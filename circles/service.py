@@ -640,8 +640,8 @@ def post_by_id(session: Session, ws: Workspace, post_id: int) -> PromptPost:
 
 
 def post_by_message(session: Session, ws: Workspace, space: str, message_ref: str) -> PromptPost | None:
-    """The prompt a thread belongs to. Slack's ts is only unique within a channel, so the
-    circle's space is part of the key."""
+    """The prompt a thread belongs to. A platform's message id may be unique only within
+    its channel, so the circle's space is part of the key."""
     return session.scalar(
         select(PromptPost).join(Circle, Circle.id == PromptPost.circle_id).where(
             PromptPost.workspace_id == ws.id, PromptPost.message_ref == message_ref,
