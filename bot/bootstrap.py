@@ -8,6 +8,7 @@ libraries are imported on use, so a console session never loads Bolt or discord.
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ from bot.config import Config
 from bot.core import CircleBot
 from bot.delivery import DeliveryWorker
 from bot.ports import ChatGateway
+from bot.replies import Reply
 from bot.scheduling import CircleScheduler
 from circles.db import make_engine, session_factory, upgrade
 
@@ -130,3 +132,24 @@ def wire(app: App, platform: str) -> Running:
     scheduler = (CircleScheduler(app.sessions, config.scheduling, app.bot.clock, engine=app.engine)
                  if config.scheduling.enabled else None)
     return Running(gateways, worker, scheduler, adapters, console)
+
+
+@dataclass
+class DemoParts:
+    """What `circlebot demo` prints with: the console's renderer, and an outlet that builds
+    a delivery worker on a console gateway collecting what it would post."""
+
+    render: Callable[[Reply], str]
+    outlet: Callable[[Callable[[], dt.datetime]], tuple[DeliveryWorker, list[str]]]
+
+
+def build_demo(app: App) -> DemoParts:
+    from adapters.console.adapter import ConsoleGateway, render
+
+    def outlet(clock: Callable[[], dt.datetime]) -> tuple[DeliveryWorker, list[str]]:
+        sent: list[str] = []
+        worker = DeliveryWorker(app.sessions, {"console": ConsoleGateway(sent.append)},
+                                app.config.scheduling, clock=clock)
+        return worker, sent
+
+    return DemoParts(render, outlet)
