@@ -1,16 +1,40 @@
-"""The composition root: the one place that wires database, engine, adapters, scheduler
-and delivery together. Everything else receives its collaborators as arguments."""
+"""The composition root: the one place that builds the database engine, the core, the
+gateways, the Slack installation store, the delivery worker, the scheduler and the adapters.
+
+Everything else receives its collaborators as arguments: adapter runners only run what
+they are handed, and ``bot.runtime`` only starts and stops what ``wire`` built. Platform
+libraries are imported on use, so a console session never loads Bolt or discord.py.
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import datetime as dt
+import sys
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass, field
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Config
 from bot.core import CircleBot
+from bot.delivery import DeliveryWorker
+from bot.ports import ChatGateway
+from bot.replies import Reply
+from bot.scheduling import CircleScheduler
 from circles.db import make_engine, session_factory, upgrade
+
+if TYPE_CHECKING:
+    from slack_bolt.async_app import AsyncApp
+
+    from adapters.discord.client import CircleClient
+    from adapters.discord.gateway import DiscordGateway
+    from adapters.slack.gateway import SlackGateway
+    from adapters.slack.installation_store import DbInstallationStore
+
+Starter = Callable[[], Coroutine[Any, Any, None]]
 
 
 @dataclass
@@ -22,8 +46,110 @@ class App:
 
 
 def build(config: Config, migrate: bool = True) -> App:
+    """Database and core: all `migrate`, `demo` and `status` need."""
     engine = make_engine(config.database.url)
     if migrate:
         upgrade(engine)
     sessions = session_factory(engine)
     return App(config, engine, sessions, CircleBot(sessions, config))
+
+
+@dataclass
+class SlackParts:
+    """One Bolt app, one gateway and (in OAuth mode) the one installation store both use."""
+
+    app: AsyncApp
+    gateway: SlackGateway
+    installations: DbInstallationStore | None
+
+
+def build_slack(core: CircleBot, config: Config) -> SlackParts:
+    """Checks the Slack settings first, so a missing variable is named before connecting."""
+    from adapters.slack.app import build_app
+    from adapters.slack.gateway import SlackGateway
+    from adapters.slack.installation_store import DbInstallationStore
+    from adapters.slack.runner import check_config
+
+    check_config(config)
+    sc = config.slack
+    installations = DbInstallationStore(core.sessions) if sc.client_id else None
+    gateway = SlackGateway(token="" if sc.client_id else sc.bot_token,
+                           installations=installations, base_url=sc.api_base_url)
+    app, _ = build_app(core, config, installations=installations)
+    return SlackParts(app, gateway, installations)
+
+
+def build_discord(core: CircleBot, config: Config, *, shard_ids: list[int] | None = None,
+                  shard_count: int | None = None) -> tuple[CircleClient, DiscordGateway]:
+    """The client and the gateway that posts through it (needs no token until it runs)."""
+    from adapters.discord.client import CircleClient
+    from adapters.discord.gateway import DiscordGateway
+    from adapters.discord.runner import shard_plan, use_api_base
+
+    ids, count = shard_plan(config.discord, shard_ids, shard_count)
+    use_api_base(config.discord.api_base_url)
+    client = CircleClient(core, config, shard_ids=ids, shard_count=count)
+    return client, DiscordGateway(client, config.discord.hub_channel)
+
+
+@dataclass
+class Running:
+    """Everything `circlebot run` serves, built and connected but not started yet."""
+
+    gateways: dict[str, ChatGateway]
+    worker: DeliveryWorker
+    scheduler: CircleScheduler | None
+    adapters: dict[str, Starter] = field(default_factory=dict)  # run until cancelled
+    console: Starter | None = None  # when present, the process ends when it does
+
+
+def wire(app: App, platform: str) -> Running:
+    """Builds what ``platform`` ("console", "slack", "discord", "slack,discord") needs.
+    Raises ConfigError before anything connects when a setting is missing."""
+    wanted = {p.strip() for p in platform.split(",") if p.strip()}
+    config = app.config
+    gateways: dict[str, ChatGateway] = {}
+    adapters: dict[str, Starter] = {}
+    console: Starter | None = None
+    if "slack" in wanted:
+        from adapters.slack.runner import run_slack
+
+        slack = build_slack(app.bot, config)
+        gateways["slack"] = slack.gateway
+        adapters["slack"] = partial(run_slack, slack.app, config.slack)
+    if "discord" in wanted:
+        from adapters.discord.runner import check_config, run_discord
+
+        check_config(config)
+        client, gateways["discord"] = build_discord(app.bot, config)
+        adapters["discord"] = partial(run_discord, client, config.discord.token)
+    if "console" in wanted:
+        from adapters.console.adapter import ConsoleGateway, run_console
+
+        gateways["console"] = ConsoleGateway(lambda text: print(f"\n{text}", flush=True))
+        console = partial(run_console, app.bot, sys.stdout)
+    worker = DeliveryWorker(app.sessions, gateways, config.scheduling)
+    scheduler = (CircleScheduler(app.sessions, config.scheduling, app.bot.clock, engine=app.engine)
+                 if config.scheduling.enabled else None)
+    return Running(gateways, worker, scheduler, adapters, console)
+
+
+@dataclass
+class DemoParts:
+    """What `circlebot demo` prints with: the console's renderer, and an outlet that builds
+    a delivery worker on a console gateway collecting what it would post."""
+
+    render: Callable[[Reply], str]
+    outlet: Callable[[Callable[[], dt.datetime]], tuple[DeliveryWorker, list[str]]]
+
+
+def build_demo(app: App) -> DemoParts:
+    from adapters.console.adapter import ConsoleGateway, render
+
+    def outlet(clock: Callable[[], dt.datetime]) -> tuple[DeliveryWorker, list[str]]:
+        sent: list[str] = []
+        worker = DeliveryWorker(app.sessions, {"console": ConsoleGateway(sent.append)},
+                                app.config.scheduling, clock=clock)
+        return worker, sent
+
+    return DemoParts(render, outlet)

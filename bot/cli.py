@@ -56,7 +56,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
             if os.path.exists("circlebot-demo.sqlite3"):
                 os.remove("circlebot-demo.sqlite3")
-        return main_demo(cfg, build(cfg).bot, sys.stdout)
+        from bot.bootstrap import build_demo
+
+        app = build(cfg)
+        demo = build_demo(app)
+        return main_demo(cfg, app.bot, sys.stdout, demo.render, demo.outlet)
     if command == "status":
         from bot.status import status_report
 

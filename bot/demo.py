@@ -11,15 +11,24 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import random
-from typing import TextIO
+from collections.abc import Callable
+from typing import TYPE_CHECKING, TextIO
 
-from adapters.console.adapter import ConsoleGateway, render
 from bot.config import Config
 from bot.core import CircleBot
 from bot.ports import Identity
+from bot.replies import Reply
 from circles.db import unit_of_work
 from circles.usecases.lookup import undelivered
 from circles.usecases.weekly import start_week_now
+
+if TYPE_CHECKING:
+    from bot.delivery import DeliveryWorker
+
+Render = Callable[[Reply], str]
+# Given the worker's clock: a delivery worker writing to a local console gateway, and the
+# list of texts it wrote. The composition root builds both; the demo only drives them.
+Outlet = Callable[[Callable[[], dt.datetime]], "tuple[DeliveryWorker, list[str]]"]
 
 FIRST = ["Ana", "Ben", "Chidi", "Dana", "Elif", "Farid", "Grace", "Hiro", "Ines", "Jonas", "Kemi",
          "Luca", "Maya", "Nikhil", "Olga", "Priya", "Quinn", "Rosa", "Sami", "Tariq", "Uma", "Viktor",
@@ -57,7 +66,8 @@ def _person(rng: random.Random, i: int) -> tuple[Identity, str]:
     return who, fields
 
 
-async def run_demo(bot: CircleBot, out: TextIO, seed: int = 7) -> None:
+async def run_demo(bot: CircleBot, out: TextIO, render: Render, outlet: Outlet,
+                   seed: int = 7) -> None:
     rng = random.Random(seed)
 
     async def say(who: Identity, text: str, show: bool = False) -> None:
@@ -104,15 +114,12 @@ async def run_demo(bot: CircleBot, out: TextIO, seed: int = 7) -> None:
     await say(first, 'goal set "Give a lightning talk at the all-hands" by 2027-02-01', show=True)
     await say(first, "status", show=True)
 
-    from bot.delivery import DEFER_SECONDS, DeliveryWorker
+    from bot.delivery import DEFER_SECONDS
 
-    sent: list[str] = []
-    gateway = ConsoleGateway(sent.append)
     # Posts queued before their circle's space exists are deferred a few seconds; the demo
     # moves the worker's clock past such deferrals instead of waiting for them.
     ahead = [dt.timedelta(0)]
-    worker = DeliveryWorker(bot.sessions, {"console": gateway}, bot.config.scheduling,
-                            clock=lambda: bot.clock() + ahead[0])
+    worker, sent = outlet(lambda: bot.clock() + ahead[0])
     for _ in range(20):
         while await worker.run_once():
             pass
@@ -125,6 +132,6 @@ async def run_demo(bot: CircleBot, out: TextIO, seed: int = 7) -> None:
     await say(COORDINATOR, "health", show=True)
 
 
-def main_demo(config: Config, bot: CircleBot, out: TextIO) -> int:
-    asyncio.run(run_demo(bot, out))
+def main_demo(config: Config, bot: CircleBot, out: TextIO, render: Render, outlet: Outlet) -> int:
+    asyncio.run(run_demo(bot, out, render, outlet))
     return 0

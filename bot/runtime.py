@@ -1,5 +1,6 @@
-"""Running the bot: the chosen adapters, the delivery worker and the scheduler share one
-event loop, so one process can serve Slack and Discord from the same engine."""
+"""Running the bot: the adapters, the delivery worker and the scheduler that
+``bot.bootstrap.wire`` built share one event loop, so one process can serve Slack and
+Discord from the same engine. This module starts and stops them; it builds nothing."""
 
 from __future__ import annotations
 
@@ -9,10 +10,8 @@ import logging
 import sys
 from typing import Any
 
-from bot.bootstrap import App
+from bot.bootstrap import App, Running, wire
 from bot.config import ConfigError
-from bot.delivery import DeliveryWorker
-from bot.ports import ChatGateway
 
 log = logging.getLogger(__name__)
 
@@ -24,44 +23,29 @@ def run(app: App, platform: str) -> int:
         asyncio.run(serve(app, platform))
     except KeyboardInterrupt:
         pass
-    except ConfigError as exc:  # configuration problems found before connecting
+    except ConfigError as exc:  # configuration problems found before or while connecting
         print(f"circlebot: {exc}", file=sys.stderr)
         return 2
     return 0
 
 
 async def serve(app: App, platform: str) -> None:
-    wanted = {p.strip() for p in platform.split(",") if p.strip()}
+    """Wires inside the running loop (platform clients expect one), then supervises."""
+    await supervise(wire(app, platform))
+
+
+async def supervise(running: Running) -> None:
+    """Runs until the console ends (when there is one) or any adapter stops; then stops
+    the worker and the scheduler and cancels the rest."""
     stop = asyncio.Event()
-    gateways: dict[str, ChatGateway] = {}
-    tasks: list[asyncio.Task[Any]] = []
-    console = None
-    if "slack" in wanted:
-        from adapters.slack.runner import check_config, make_gateway, run_slack
-
-        check_config(app.config)
-        gateways["slack"] = make_gateway(app.bot, app.config)
-        tasks.append(asyncio.create_task(run_slack(app.bot, app.config, gateways), name="slack"))
-    if "discord" in wanted:
-        from adapters.discord.runner import build_discord, run_discord
-
-        if not app.config.discord.token:
-            raise ConfigError("Set DISCORD_BOT_TOKEN (Developer Portal → your app → Bot → Reset Token) "
-                              "to run on Discord.")
-        client, gateways["discord"] = build_discord(app.bot, app.config)
-        tasks.append(asyncio.create_task(run_discord(app.bot, app.config, client=client), name="discord"))
-    if "console" in wanted:
-        from adapters.console.adapter import ConsoleGateway, run_console
-
-        gateways["console"] = ConsoleGateway(lambda text: print(f"\n{text}", flush=True))
-        console = asyncio.create_task(run_console(app.bot, sys.stdout), name="console")
-    worker = DeliveryWorker(app.sessions, gateways, app.config.scheduling)
-    tasks.append(asyncio.create_task(worker.run_forever(stop), name="delivery"))
-    scheduler = None
-    if app.config.scheduling.enabled:
-        from bot.scheduling import start_scheduler
-
-        scheduler = await start_scheduler(app.sessions, app.config.scheduling, app.bot.clock)
+    tasks: list[asyncio.Task[Any]] = [asyncio.create_task(start(), name=name)
+                                      for name, start in running.adapters.items()]
+    console = (asyncio.create_task(running.console(), name="console")
+               if running.console is not None else None)
+    tasks.append(asyncio.create_task(running.worker.run_forever(stop), name="delivery"))
+    scheduler = running.scheduler
+    if scheduler is not None:
+        await scheduler.start()
     try:
         if console is not None:
             await console

@@ -5,9 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
+
+if TYPE_CHECKING:
+    from alembic.config import Config as AlembicConfig
 
 DEFAULT_URL = "sqlite:///circlebot.sqlite3"
 
@@ -60,20 +64,38 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
 MIGRATIONS = Path(__file__).parent / "migrations"
 
 
-def upgrade(engine_or_url: Engine | str) -> None:
-    """Bring the schema to the newest Alembic revision (the bot runs this on start)."""
-    from alembic import command
+def _alembic_config() -> AlembicConfig:
+    """Alembic is imported on use: most processes never migrate."""
     from alembic.config import Config
 
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
+    return cfg
+
+
+def upgrade(engine_or_url: Engine | str, revision: str = "head") -> None:
+    """Bring the schema to the newest Alembic revision (the bot runs this on start), or
+    to ``revision`` (migration specs start from an older schema)."""
+    from alembic import command
+
+    cfg = _alembic_config()
     if isinstance(engine_or_url, str):
         cfg.set_main_option("sqlalchemy.url", normalize_url(engine_or_url))
-        command.upgrade(cfg, "head")
+        command.upgrade(cfg, revision)
         return
     with engine_or_url.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.upgrade(cfg, "head")
+        command.upgrade(cfg, revision)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Take the schema back to ``revision``; every migration can be undone."""
+    from alembic import command
+
+    cfg = _alembic_config()
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, revision)
 
 
 SessionFactory = sessionmaker[Session]  # what callers outside the engine hold, by name only

@@ -2,7 +2,7 @@
 
 Tenancy is enforced structurally: rows reference their workspace, foreign keys to
 other tenant rows are always looked up through :mod:`circles.repo` helpers that filter by
-workspace, so a user id from one Slack team can never reach another team's data.
+workspace, so a user id from one chat workspace can never reach another's data.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ class Base(DeclarativeBase):
 
 
 class Workspace(Base):
-    """A Slack team or a Discord guild (or a console session): the tenant boundary."""
+    """One chat platform's workspace (or a console session): the tenant boundary."""
 
     __tablename__ = "workspaces"
     __table_args__ = (UniqueConstraint("platform", "external_id"),)
@@ -331,21 +331,26 @@ class AuditEvent(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
-class Installation(Base):
-    """Slack OAuth installations (bot token per team), kept in our own database."""
+class Credential(Base):
+    """A secret a chat platform handed us for one of its workspaces (for example the bot
+    token from an app install), kept in our own database so every replica sees it.
 
-    __tablename__ = "installations"
-    __table_args__ = (UniqueConstraint("platform", "team_id"),)
+    Keyed by the platform's own workspace key rather than ``workspaces.id``: an install
+    arrives before the workspace's first request creates its tenant row, and removing an
+    install must forget the secret while the tenant's history stays. ``data`` is opaque to
+    the engine; only the adapter of ``platform`` reads and writes it.
+    """
+
+    __tablename__ = "credentials"
+    __table_args__ = (UniqueConstraint("platform", "workspace_key", "kind"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    platform: Mapped[str] = mapped_column(String(16), default="slack")
-    team_id: Mapped[str] = mapped_column(String(64))
-    enterprise_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    bot_token: Mapped[str] = mapped_column(Text)
-    bot_user_id: Mapped[str] = mapped_column(String(64), default="")
-    bot_id: Mapped[str] = mapped_column(String(64), default="")
+    platform: Mapped[str] = mapped_column(String(16))
+    workspace_key: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(32))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    installed_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 
 class PendingAction(Base):

@@ -237,13 +237,15 @@ async def test_an_expired_token_mid_run_is_permanent_and_named(fake, gateway):
 
 async def test_a_rejected_token_at_start_says_how_to_fix_it(fake):
     from adapters.discord.runner import run_discord
+    from bot.bootstrap import build_discord
     from bot.config import ConfigError
 
     cfg = Config()
     cfg.discord.token = "expired-token"
     fake.fail("GET", r"/users/@me", 401, error_body(0, "401: Unauthorized"))
     with pytest.raises(ConfigError, match="Discord rejected DISCORD_BOT_TOKEN"):
-        await run_discord(None, cfg)  # type: ignore[arg-type]
+        client, _ = build_discord(None, cfg)  # type: ignore[arg-type]
+        await run_discord(client, cfg.discord.token)
 
 
 async def test_a_late_joiner_is_added_to_the_circles_private_thread(fake, gateway):

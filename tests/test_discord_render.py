@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from adapters.discord.render import CONTENT_MAX, EMBED_TOTAL_MAX, render
-from adapters.discord.runner import build_discord, run_discord
+from adapters.discord.runner import check_config, run_discord
 from adapters.discord.views import custom_id_for
+from bot.bootstrap import build_discord
 from bot.config import Config, ConfigError
 from bot.replies import Field, Reply, Section
 
@@ -49,4 +50,6 @@ def test_shards_need_a_count_and_must_be_in_range() -> None:
 
 async def test_running_without_a_token_explains_where_to_get_one() -> None:
     with pytest.raises(ConfigError, match="DISCORD_BOT_TOKEN"):
-        await run_discord(None, Config())  # type: ignore[arg-type]
+        check_config(Config())
+    with pytest.raises(ConfigError, match="DISCORD_BOT_TOKEN"):
+        await run_discord(None, Config().discord.token)  # type: ignore[arg-type]

@@ -12,11 +12,11 @@ import pytest
 from aiohttp.test_utils import TestServer
 from sqlalchemy import select
 
-from adapters.slack.installation_store import SignedStateStore
+from adapters.slack.installation_store import DbInstallationStore, SignedStateStore
 from adapters.slack.runner import http_app
 from bot.ports import DeliveryError
 from bot.replies import Reply
-from circles.model import Installation, Member, Workspace
+from circles.model import Credential, Member, Workspace
 from tests.fakes.fake_slack import SlackHarness, slack_harness, text_of
 
 
@@ -59,9 +59,11 @@ async def test_oauth_install_stores_the_installation(slack: SlackHarness, server
                                                      db) -> None:  # type: ignore[no-untyped-def]
     assert await install(server, "T1") == 200
     with db() as s:
-        row = s.scalar(select(Installation).where(Installation.team_id == "T1"))
-        assert row is not None and row.bot_token == slack.fake.teams["T1"].bot_token
-        assert row.bot_user_id == slack.fake.teams["T1"].bot_user
+        row = s.scalar(select(Credential).where(Credential.workspace_key == "T1"))
+        assert row is not None and (row.platform, row.kind) == ("slack", "bot")
+    bot = await DbInstallationStore(db).async_find_bot(enterprise_id=None, team_id="T1")
+    assert bot is not None and bot.bot_token == slack.fake.teams["T1"].bot_token
+    assert bot.bot_user_id == slack.fake.teams["T1"].bot_user
     reply = await slack.command("help", user="U1")
     assert "/circle join" in text_of(reply)
     await slack.gateway.dm("T1", "U1", Reply(text="hello from the outbox"))
@@ -73,7 +75,7 @@ async def test_a_forged_state_installs_nothing(slack: SlackHarness, server: Test
     forged = await SignedStateStore("not-our-secret").async_issue()
     assert await install(server, "T1", state=forged) != 200
     with db() as s:
-        assert s.scalar(select(Installation)) is None
+        assert s.scalar(select(Credential)) is None
 
 
 async def test_signed_state_expires() -> None:
@@ -120,7 +122,7 @@ async def test_uninstall_forgets_the_token_and_deactivates(slack: SlackHarness, 
     await slack.command("status", user="U1")
     await slack.event(slack.sim.event({"type": "app_uninstalled", "event_ts": "1.1"}))
     with db() as s:
-        assert s.scalar(select(Installation)) is None
+        assert s.scalar(select(Credential)) is None
         assert not s.scalar(select(Workspace.active).where(Workspace.external_id == "T1"))
     with pytest.raises(DeliveryError) as err:
         await slack.gateway.post("T1", "C_GENERAL", Reply(text="hi"))

@@ -14,6 +14,7 @@ from aiohttp.test_utils import TestServer
 from sqlalchemy import select
 
 from adapters.slack.runner import check_config, http_app, run_slack
+from bot.bootstrap import App, build_slack, wire
 from bot.config import Config, ConfigError
 from bot.core import CircleBot
 from circles.model import Member
@@ -113,8 +114,8 @@ async def test_run_slack_http_mode_serves_the_endpoint_and_registers_the_gateway
     config.slack.mode, config.slack.port = "http", free_port()
     config.slack.signing_secret, config.slack.bot_token = "s3cret", team.bot_token
     config.slack.api_base_url = fake.api_base
-    registry: dict = {}
-    task = asyncio.create_task(run_slack(CircleBot(db, config), config, registry))
+    running = wire(App(config, db.kw["bind"], db, CircleBot(db, config)), "slack")
+    task = asyncio.create_task(running.adapters["slack"]())
     sim = SlackSim(fake, "s3cret")
     payload = sim.slash("help", user="U1")
     body = sim.form_body(payload)
@@ -131,7 +132,8 @@ async def test_run_slack_http_mode_serves_the_endpoint_and_registers_the_gateway
             assert resp.status == 200
         await wait_for(lambda: bool(fake.responses))
         assert "/circle join" in text_of(fake.responses[-1])
-        assert registry["slack"].platform == "slack"
+        assert running.gateways["slack"].platform == "slack"
+        assert running.worker.gateways is running.gateways
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
@@ -145,7 +147,8 @@ async def test_socket_mode_end_to_end_acks_envelopes(db) -> None:  # type: ignor
     config = Config()
     config.slack.mode, config.slack.app_token = "socket", fake.app_token
     config.slack.bot_token, config.slack.api_base_url = team.bot_token, fake.api_base
-    task = asyncio.create_task(run_slack(CircleBot(db, config), config, {}))
+    task = asyncio.create_task(run_slack(build_slack(CircleBot(db, config), config).app,
+                                         config.slack))
     sim = SlackSim(fake)
     try:
         payload = sim.slash('goal set "Ship the thing"', user="U1")

@@ -1,7 +1,8 @@
-"""Starting the Discord side: `circlebot run --platform discord`.
+"""Running the Discord side: `circlebot run --platform discord`.
 
-The composition root calls ``build_discord`` first (so it can hand the gateway to the
-delivery worker), then awaits ``run_discord`` with the same client until shutdown.
+The composition root (``bot/bootstrap.py``) checks the settings with the helpers here,
+builds the client and its gateway (so the delivery worker has the gateway before anything
+connects), then awaits ``run_discord`` with that client until shutdown.
 """
 
 from __future__ import annotations
@@ -10,47 +11,39 @@ import discord
 import discord.http
 
 from adapters.discord.client import CircleClient
-from adapters.discord.gateway import DiscordGateway
-from bot.config import Config, ConfigError
-from bot.core import CircleBot
+from bot.config import Config, ConfigError, DiscordConfig
+
+NO_TOKEN = "Set DISCORD_BOT_TOKEN (Developer Portal → your app → Bot → Reset Token) to run on Discord."
 
 
-def build_discord(
-    core: CircleBot,
-    config: Config,
-    *,
-    shard_ids: list[int] | None = None,
-    shard_count: int | None = None,
-) -> tuple[CircleClient, DiscordGateway]:
-    cfg = config.discord
-    if cfg.api_base_url:
-        discord.http.Route.BASE = cfg.api_base_url.rstrip("/")
+def check_config(config: Config) -> None:
+    """Fail at start with the variable to set, not when logging in."""
+    if not config.discord.token:
+        raise ConfigError(NO_TOKEN)
+
+
+def shard_plan(cfg: DiscordConfig, shard_ids: list[int] | None = None,
+               shard_count: int | None = None) -> tuple[list[int] | None, int | None]:
+    """The shards this process runs: arguments win over the config; a range is checked."""
     ids = shard_ids if shard_ids is not None else (cfg.shard_ids or None)
     count = shard_count if shard_count is not None else cfg.shard_count
     if ids and count is None:
         raise ConfigError("--shard-ids needs --shard-count (the total number of shards).")
     if ids and count is not None and any(not 0 <= i < count for i in ids):
         raise ConfigError(f"Shard ids must be from 0 to {count - 1}; got {ids}.")
-    client = CircleClient(core, config, shard_ids=ids, shard_count=count)
-    return client, DiscordGateway(client, cfg.hub_channel)
+    return ids, count
 
 
-async def run_discord(
-    core: CircleBot,
-    config: Config,
-    *,
-    shard_ids: list[int] | None = None,
-    shard_count: int | None = None,
-    client: CircleClient | None = None,
-) -> None:
+def use_api_base(url: str) -> None:
+    """Point discord.py at another API root (a test double or a proxy); process-wide."""
+    if url:
+        discord.http.Route.BASE = url.rstrip("/")
+
+
+async def run_discord(client: CircleClient, token: str) -> None:
     """Log in, sync commands, and serve until the client is closed."""
-    token = config.discord.token
     if not token:
-        raise ConfigError(
-            "Set DISCORD_BOT_TOKEN (Developer Portal → your app → Bot → Reset Token) to run on Discord."
-        )
-    if client is None:
-        client, _ = build_discord(core, config, shard_ids=shard_ids, shard_count=shard_count)
+        raise ConfigError(NO_TOKEN)
     try:
         async with client:
             await client.start(token)

@@ -1,8 +1,10 @@
 """Slack OAuth installations and OAuth state, kept where the rest of our data lives.
 
-One row per Slack team in ``installations`` (bot-only: Circlebot never acts as a user), so
-every replica behind a load balancer sees the same tokens. The OAuth ``state`` is signed
-rather than stored: any replica can verify a callback started on another, with no table.
+One engine credential per Slack team (platform ``slack``, kind ``bot``; bot-only: Circlebot
+never acts as a user), so every replica behind a load balancer sees the same tokens. This
+store owns the mapping between slack_sdk's Installation/Bot objects and those neutral rows;
+the engine never looks inside them. The OAuth ``state`` is signed rather than stored: any
+replica can verify a callback started on another, with no table.
 """
 
 from __future__ import annotations
@@ -18,13 +20,13 @@ from typing import Any
 from slack_sdk.oauth.installation_store import Bot, Installation
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
-from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from circles import credentials
 from circles.db import unit_of_work
-from circles.model import Installation as InstallationRow
 
 PLATFORM = "slack"
+KIND = "bot"
 KEPT = ("app_id", "enterprise_id", "enterprise_name", "team_id", "team_name", "bot_token",
         "bot_id", "bot_user_id", "user_id", "is_enterprise_install", "token_type")
 
@@ -32,6 +34,24 @@ KEPT = ("app_id", "enterprise_id", "enterprise_name", "team_id", "team_name", "b
 def _team_key(enterprise_id: str | None, team_id: str | None) -> str:
     """Org-wide (Enterprise Grid) installs have no team; key them by the enterprise."""
     return team_id or f"E:{enterprise_id}"
+
+
+def to_data(inst: Installation) -> dict[str, Any]:
+    """What we keep of an installation: the bot's side only, as JSON-safe values."""
+    data: dict[str, Any] = {k: getattr(inst, k, None) for k in KEPT}
+    data["bot_scopes"] = ",".join(inst.bot_scopes or [])
+    data["installed_at"] = inst.installed_at
+    return data
+
+
+def from_data(data: dict[str, Any], team_id: str | None) -> Installation | None:
+    """The installation a stored credential describes, or None when it holds no token."""
+    if not data.get("bot_token"):
+        return None
+    fields = {k: data.get(k) for k in (*KEPT, "bot_scopes", "installed_at") if k in data}
+    fields.update(team_id=data.get("team_id") or team_id, user_id=data.get("user_id") or "",
+                  bot_id=data.get("bot_id") or "", bot_user_id=data.get("bot_user_id") or "")
+    return Installation(**fields)
 
 
 class DbInstallationStore(AsyncInstallationStore):
@@ -49,49 +69,30 @@ class DbInstallationStore(AsyncInstallationStore):
         await self.async_save(inst)
 
     def _save(self, inst: Installation) -> None:
-        data: dict[str, Any] = {k: getattr(inst, k, None) for k in KEPT}
-        data["bot_scopes"] = ",".join(inst.bot_scopes or [])
-        data["installed_at"] = inst.installed_at
-        key = _team_key(inst.enterprise_id, inst.team_id)
         with unit_of_work(self.sessions) as s:
-            row = s.scalar(select(InstallationRow).where(
-                InstallationRow.platform == PLATFORM, InstallationRow.team_id == key))
-            if row is None:
-                row = InstallationRow(platform=PLATFORM, team_id=key)
-                s.add(row)
-            row.enterprise_id = inst.enterprise_id
-            row.bot_token = inst.bot_token or ""
-            row.bot_user_id = inst.bot_user_id or ""
-            row.bot_id = inst.bot_id or ""
-            row.data = data
+            credentials.save(s, PLATFORM, _team_key(inst.enterprise_id, inst.team_id), KIND,
+                             to_data(inst))
 
     async def async_find_installation(self, *, enterprise_id: str | None, team_id: str | None,
                                       user_id: str | None = None,
                                       is_enterprise_install: bool | None = False
                                       ) -> Installation | None:
-        data = await asyncio.to_thread(self._load, enterprise_id, team_id)
-        if data is None:
-            return None
-        return Installation(**data)
+        return await asyncio.to_thread(self._load, enterprise_id, team_id)
 
     async def async_find_bot(self, *, enterprise_id: str | None, team_id: str | None,
                              is_enterprise_install: bool | None = False) -> Bot | None:
         inst = await self.async_find_installation(enterprise_id=enterprise_id, team_id=team_id)
         return inst.to_bot() if inst and inst.bot_token else None
 
-    def _load(self, enterprise_id: str | None, team_id: str | None) -> dict[str, Any] | None:
+    def _load(self, enterprise_id: str | None, team_id: str | None) -> Installation | None:
+        """The team's own install first, then its enterprise's org-wide one."""
         keys = [k for k in (team_id, f"E:{enterprise_id}" if enterprise_id else None) if k]
         with unit_of_work(self.sessions) as s:
             for key in keys:
-                row = s.scalar(select(InstallationRow).where(
-                    InstallationRow.platform == PLATFORM, InstallationRow.team_id == key))
-                if row is not None and row.bot_token:
-                    data = dict(row.data or {})
-                    data.update(team_id=data.get("team_id") or team_id,
-                                bot_token=row.bot_token, bot_id=row.bot_id,
-                                bot_user_id=row.bot_user_id,
-                                user_id=data.get("user_id") or "")
-                    return data
+                data = credentials.find(s, PLATFORM, key, KIND)
+                inst = from_data(data, team_id) if data is not None else None
+                if inst is not None:
+                    return inst
         return None
 
     async def async_delete_bot(self, *, enterprise_id: str | None,
@@ -109,9 +110,7 @@ class DbInstallationStore(AsyncInstallationStore):
 
     def _delete(self, enterprise_id: str | None, team_id: str | None) -> None:
         with unit_of_work(self.sessions) as s:
-            s.execute(delete(InstallationRow).where(
-                InstallationRow.platform == PLATFORM,
-                InstallationRow.team_id == _team_key(enterprise_id, team_id)))
+            credentials.forget(s, PLATFORM, _team_key(enterprise_id, team_id))
 
     async def bot_token(self, team_id: str) -> str | None:
         bot = await self.async_find_bot(enterprise_id=None, team_id=team_id)

@@ -1,27 +1,21 @@
-"""Starting the Slack app: Socket Mode (no public URL) or HTTP mode (behind a load balancer).
+"""Running the Slack app: Socket Mode (no public URL) or HTTP mode (behind a load balancer).
 
-Both modes share the one AsyncApp from app.py; only the transport differs. The gateway is
-registered for the delivery worker before the first request can arrive.
+Both modes serve the one AsyncApp the composition root (``bot/bootstrap.py``) built, with the
+installation store and gateway it built; this module only checks the settings and runs the
+transport it is handed.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 
-from adapters.slack.app import build_app
-from adapters.slack.gateway import SlackGateway
-from adapters.slack.installation_store import DbInstallationStore
-from bot.config import Config, ConfigError
-
-if TYPE_CHECKING:
-    from bot.core import CircleBot
+from bot.config import Config, ConfigError, SlackConfig
 
 log = logging.getLogger(__name__)
 
@@ -70,30 +64,8 @@ def http_app(app: AsyncApp, path: str = "/slack/events") -> web.Application:
     return web_app
 
 
-def make_gateway(core: CircleBot, config: Config) -> SlackGateway:
-    """The delivery worker's way to Slack; needs no running app, so the composition root
-    can build it before anything starts."""
-    sc = config.slack
-    installations = DbInstallationStore(core.sessions) if sc.client_id else None
-    return SlackGateway(token="" if sc.client_id else sc.bot_token,
-                        installations=installations, base_url=sc.api_base_url)
-
-
-def build(core: CircleBot, config: Config) -> AsyncApp:
-    installations = DbInstallationStore(core.sessions) if config.slack.client_id else None
-    app, _ = build_app(core, config, installations=installations)
-    return app
-
-
-async def run_slack(core: CircleBot, config: Config,
-                    gateway_registry: dict | None = None) -> None:
-    """Runs until cancelled. ``core.sessions`` (the CircleBot's sessionmaker) backs the
-    OAuth installation store."""
-    check_config(config)
-    app = build(core, config)
-    if gateway_registry is not None:
-        gateway_registry.setdefault("slack", make_gateway(core, config))
-    sc = config.slack
+async def run_slack(app: AsyncApp, sc: SlackConfig) -> None:
+    """Serves ``app`` in the configured mode until cancelled."""
     if sc.mode == "socket":
         handler = AsyncSocketModeHandler(app, app_token=sc.app_token)
         try:

@@ -108,8 +108,8 @@ def prompt_for_answer(actor: Actor, post_id: int) -> PromptRef:
 
 def prompt_in_space(actor: Actor, space: str, message_ref: str | None) -> int | None:
     """The prompt a message in a circle's space answers: the one it replies to (a thread's
-    parent), or else the circle's newest prompt. Slack's ts is unique only within a channel,
-    so the space is part of the key."""
+    parent), or else the circle's newest prompt. A platform's message id may be unique only
+    within its space, so the space is part of the key."""
     session, ws = actor.session, actor.workspace
     q = (select(PromptPost.id).join(Circle, Circle.id == PromptPost.circle_id)
          .where(PromptPost.workspace_id == ws.id, Circle.space_id == space))
