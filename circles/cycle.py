@@ -475,3 +475,9 @@ def digest_reply(session: Session, workspace_id: int, now: dt.datetime) -> Reply
         sections.append(Section(title=f"{program.name}, round {health.round_number}", text="\n".join(lines)))
     return Reply(title="Weekly circles digest", text="How your circles are doing this week.",
                  sections=sections)
+
+
+def load_round(session: Session, workspace_id: int, round_id: int, cfg: SchedulingConfig):  # type: ignore[no-untyped-def]
+    """A round, its program, its circles (each with the timezone its schedule runs in) and
+    the occurrence keys already done: the public face of ``_load_round`` (circles.outlook)."""
+    return _load_round(session, workspace_id, round_id, cfg)

@@ -1,0 +1,48 @@
+"""When the scheduler should wake up: the weekly clock of each running program.
+
+``circles.cycle.run_due`` decides *what* is due from the database; this only tells the bot's
+scheduler at which wall-clock moments a fixed-timezone program's prompts fall, so it can wake
+right then instead of waiting for its next sweep. Member-local programs have no single
+moment; they rely on the sweep interval.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from circles.cycle import MEMBER_LOCAL, WEEKDAYS, zone
+from circles.model import Program, Round, Workspace
+
+DAY_NAMES = {number: name for name, number in WEEKDAYS.items()}
+
+
+@dataclass(frozen=True)
+class ProgramClock:
+    """A program's weekly prompt moment: ``weekday`` is a cron day name (mon..sun)."""
+
+    program_id: int
+    weekday: str
+    hour: int
+    minute: int
+    timezone: ZoneInfo
+
+
+def program_clocks(session: Session) -> list[ProgramClock]:
+    """Every fixed-timezone program with an active round in an active workspace."""
+    programs = session.scalars(
+        select(Program)
+        .join(Workspace, Workspace.id == Program.workspace_id)
+        .where(Workspace.active.is_(True), Program.timezone != MEMBER_LOCAL,
+               Program.id.in_(select(Round.program_id).where(Round.status == "active")))
+        .order_by(Program.id)
+    ).all()
+    out = []
+    for p in programs:
+        hh, _, mm = (p.time or "10:00").partition(":")
+        day = DAY_NAMES[WEEKDAYS.get((p.day or "mon")[:3].lower(), 0)]
+        out.append(ProgramClock(p.id, day, int(hh), int(mm or 0), zone(p.timezone)))
+    return out
