@@ -1,7 +1,7 @@
 """When the cycle engine runs: APScheduler 3 (AsyncIOScheduler) triggers, and which replica
 may run them.
 
-APScheduler only decides *when* to look; ``circles.cycle.run_due`` decides *what* is due
+APScheduler only decides *when* to look; ``circles.jobs.run_due`` decides *what* is due
 from the database, so its in-memory job store can be lost on restart without losing work.
 One replica at a time is the scheduler (``circles.leader.LeaderElection``: a PostgreSQL
 advisory lock that dies with its holder; on SQLite the one process leads).
@@ -20,9 +20,8 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.config import SchedulingConfig
-from circles.cycle import run_due
 from circles.db import SessionFactory, unit_of_work
-from circles.jobs import program_clocks
+from circles.jobs import program_clocks, run_due
 from circles.leader import LeaderElection
 
 __all__ = ["CircleScheduler", "LeaderElection", "start_scheduler"]

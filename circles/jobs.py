@@ -8,13 +8,18 @@ moment; they rely on the sweep interval.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from circles import cycle
 from circles.cycle import MEMBER_LOCAL, WEEKDAYS, zone
+from circles.db import SessionFactory
 from circles.model import Program, Round, Workspace
 
 DAY_NAMES = {number: name for name, number in WEEKDAYS.items()}
@@ -46,3 +51,10 @@ def program_clocks(session: Session) -> list[ProgramClock]:
         day = DAY_NAMES[WEEKDAYS.get((p.day or "mon")[:3].lower(), 0)]
         out.append(ProgramClock(p.id, day, int(hh), int(mm or 0), zone(p.timezone)))
     return out
+
+
+def run_due(sessions: SessionFactory, now: dt.datetime, settings: Any) -> Counter[str]:
+    """Everything due at ``now``, each occurrence at most once (the cycle engine decides
+    what; job_runs keeps a split brain harmless). ``settings`` carries the scheduling
+    fields the cycle reads (the bot passes its SchedulingConfig). Counts by kind."""
+    return cycle.run_due(sessions, now, settings)
