@@ -113,7 +113,7 @@ def test_a_failure_leaves_an_audit_row_and_coordinators_get_one_dm_each(db) -> N
 
 def test_program_clocks_name_each_fixed_timezone_programs_weekly_moment(db) -> None:  # type: ignore[no-untyped-def]
     with unit_of_work(db) as s:
-        w = seed_world(s, circles=1, day="wednesday", time="09:30", timezone="Europe/Berlin")
+        w = seed_world(s, circles=1, day="Wed", time="09:30", timezone="Europe/Berlin")
         seed_world(s, circles=1, workspace="T2", timezone="member-local")
     with db() as s:
         [clock] = program_clocks(s)
