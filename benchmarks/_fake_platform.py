@@ -20,22 +20,19 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
-from bot.delivery import delivery_key, nonce_for
-from bot.ports import DeliveryError
+from bot.ports import Delivery, DeliveryError, FailureKind, Sent
 from bot.replies import Reply
 
 PERMANENT = frozenset(
-    {
-        "channel_not_found",
-        "is_archived",
-        "not_in_channel",
-        "invalid_auth",
-        "account_inactive",
-        "token_revoked",
-        "missing_scope",
-        "user_not_found",
-    }
+    {"channel_not_found", "is_archived", "not_in_channel", "missing_scope", "user_not_found"}
 )
+WORKSPACE_GONE = frozenset({"invalid_auth", "account_inactive", "token_revoked"})
+
+
+def _kind(code: str) -> FailureKind:
+    if code in WORKSPACE_GONE:
+        return FailureKind.WORKSPACE_GONE
+    return FailureKind.PERMANENT if code in PERMANENT else FailureKind.TRANSIENT
 
 
 @dataclass
@@ -163,15 +160,15 @@ class FakeChatGateway:
             if resp.status == 429:
                 raise DeliveryError(
                     "ratelimited",
-                    permanent=False,
+                    kind=FailureKind.TRANSIENT,
                     retry_after=float(resp.headers.get("Retry-After", "1")),
                 )
             if resp.status >= 500:
-                raise DeliveryError(f"http_{resp.status}", permanent=False)
+                raise DeliveryError(f"http_{resp.status}", kind=FailureKind.TRANSIENT)
             data: dict[str, Any] = await resp.json()
         if not data.get("ok"):
             code = str(data.get("error", "unknown"))
-            raise DeliveryError(code, permanent=code in PERMANENT)
+            raise DeliveryError(code, kind=_kind(code))
         return data
 
     async def close(self) -> None:
@@ -179,29 +176,32 @@ class FakeChatGateway:
             await self._http.close()
 
     async def create_space(
-        self, workspace: str, name: str, member_users: list[str], hub: str | None = None
-    ) -> str:
+        self, workspace: str, name: str, member_users: list[str], hub: str | None = None,
+        *, delivery: Delivery | None = None,
+    ) -> Sent:
         data = await self._call("conversations.create", name=name, is_private=True)
         channel = str(data["channel"]["id"])
         await self._call("conversations.invite", channel=channel, users=",".join(member_users))
-        return channel
+        return Sent(channel)
 
     async def post(
-        self, workspace: str, space: str, message: Reply, thread: str | None = None
-    ) -> str:
-        key = delivery_key.get()
+        self, workspace: str, space: str, message: Reply, thread: str | None = None,
+        *, delivery: Delivery | None = None,
+    ) -> Sent:
         data = await self._call(
             "chat.postMessage",
             channel=space,
             text=message.plain_text(),
             thread_ts=thread,
-            client_msg_id=nonce_for(key) if key else None,
+            client_msg_id=delivery.key if delivery is not None else None,
         )
-        return f"{data['channel']}:{data['ts']}"
+        return Sent(f"{data['channel']}:{data['ts']}")
 
-    async def dm(self, workspace: str, user: str, message: Reply) -> str:
+    async def dm(
+        self, workspace: str, user: str, message: Reply, *, delivery: Delivery | None = None
+    ) -> Sent:
         data = await self._call("conversations.open", users=user)
-        return await self.post(workspace, str(data["channel"]["id"]), message)
+        return await self.post(workspace, str(data["channel"]["id"]), message, delivery=delivery)
 
     async def archive_space(self, workspace: str, space: str) -> None:
         await self._call("conversations.archive", channel=space)

@@ -25,6 +25,7 @@ from bot.ports import ChatGateway
 from bot.replies import Reply
 from bot.scheduling import CircleScheduler
 from circles.db import make_engine, session_factory, upgrade
+from circles.leader import LeaderElection
 
 if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
@@ -129,7 +130,8 @@ def wire(app: App, platform: str) -> Running:
         gateways["console"] = ConsoleGateway(lambda text: print(f"\n{text}", flush=True))
         console = partial(run_console, app.bot, sys.stdout)
     worker = DeliveryWorker(app.sessions, gateways, config.scheduling)
-    scheduler = (CircleScheduler(app.sessions, config.scheduling, app.bot.clock, engine=app.engine)
+    scheduler = (CircleScheduler(app.sessions, config.scheduling, app.bot.clock,
+                                 LeaderElection(app.engine))
                  if config.scheduling.enabled else None)
     return Running(gateways, worker, scheduler, adapters, console)
 

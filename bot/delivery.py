@@ -1,11 +1,11 @@
 """The outbox worker: sends what the engine committed, at most as fast as platforms allow.
 
-A row is claimed with a lease (status "sending", ``not_before`` = lease end): if the worker
-dies mid-send, any replica re-claims it once the lease expires. A row becomes "sent" only
-after the platform accepted it. While sending, ``delivery_key`` carries the row's idempotency
-key so gateways that support platform-side deduplication (Discord ``nonce`` with
-``enforce_nonce``) can make the crash window between "accepted" and "marked sent"
-duplicate-free too.
+The engine (``circles.outbox``) owns the rows: claiming them with a lease, marking them
+sent or failed, rescheduling. This module owns the policy: pacing, retries from the neutral
+:class:`FailureKind` an adapter set, and the words a coordinator reads when something could
+not be delivered. Each send carries a :class:`Delivery` (the row's idempotency key and which
+claim this is), so gateways that support platform-side deduplication can make the crash
+window between "accepted" and "marked sent" duplicate-free too.
 """
 
 from __future__ import annotations
@@ -13,45 +13,36 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import hashlib
 import logging
 import random
 import time
 from collections.abc import Callable, Mapping
-from contextvars import ContextVar
-from dataclasses import dataclass
-from typing import Any
-
-from sqlalchemy import or_, select, update
-from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import SchedulingConfig
-from bot.ports import ChatGateway, DeliveryError
+from bot.ports import ChatGateway, Delivery, DeliveryError, FailureKind, Sent, SentNote
 from bot.presenters import render_payload
 from bot.replies import Field, Reply
-from circles.db import unit_of_work
-from circles.model import AuditEvent, Circle, OutboxMessage, PromptPost, Workspace, utcnow
-from circles.outbox import enqueue
+from circles import outbox
+from circles.db import SessionFactory, unit_of_work
+from circles.outbox import OutboxItem
 
 log = logging.getLogger(__name__)
 
-delivery_key: ContextVar[str | None] = ContextVar("circlebot_delivery_key", default=None)
-# which claim of the row this send is: > 1 means an earlier claim may have reached the
-# platform before its worker died, so gateways that can look should check before resending
-delivery_attempt: ContextVar[int] = ContextVar("circlebot_delivery_attempt", default=1)
-
-# errors that mean the whole workspace is unreachable: telling its coordinators would fail too
-WORKSPACE_GONE = frozenset(
-    {"invalid_auth", "token_revoked", "account_inactive", "not_authed", "bot_removed",
-     "missing_access", "unknown_guild", "team_access_not_granted"}
-)
 DEFER_SECONDS = 5.0
 MAX_INLINE_WAIT = 5.0
 
+Render = Callable[[OutboxItem], Reply]
+"""Turns a post/dm row into the message to send (swappable: presenters of typed notices)."""
 
-def nonce_for(key: str) -> str:
-    """A 25-character stand-in for an idempotency key (Discord's nonce limit)."""
-    return hashlib.sha256(key.encode()).hexdigest()[:25]
+
+def reply_of(item: OutboxItem) -> Reply:
+    """The default renderer: the row's typed notice worded now by the presenters (or, for a
+    row that carries a ready Reply, that Reply)."""
+    return render_payload(item.payload)
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
 
 
 class RateLimiter:
@@ -83,170 +74,114 @@ class RateLimiter:
         self._ws[workspace] = max(self._ws.get(workspace, 0.0), self.clock() + seconds)
 
 
-@dataclass
-class Job:
-    id: int
-    workspace_id: int
-    workspace: str  # platform workspace id
-    platform: str
-    active: bool
-    key: str
-    action: str
-    payload: dict[str, Any]
-    attempts: int
-
-
 def backoff_seconds(attempts: int) -> float:
     """Exponential with jitter, capped at an hour, so a flapping platform is not hammered."""
     return min(3600.0, 5.0 * 2 ** max(0, attempts - 1)) * random.uniform(0.8, 1.2)
 
 
+# --- the words coordinators read (the bot owns them; the engine only queues the DMs) --------
+
+def note_reply(note: SentNote) -> Reply:
+    """What a coordinator is told when a platform did something other than asked."""
+    if note is SentNote.GROUP_DM_FALLBACK:
+        text = ("Circlebot may not create private channels in this workspace, so this circle "
+                "meets in a group DM instead. Give Circlebot the permission to create private "
+                "channels (reinstall it with every scope) to get a channel next time.")
+    else:  # a note added to SentNote without words here still reaches someone
+        text = f"A circle space was created differently than asked ({note})."
+    return Reply(text=text, tone="warning", title="Circle space")
+
+
+def failure_reply(item: OutboxItem, error: DeliveryError) -> Reply:
+    where = f"circle {item.circle_id}" if item.circle_id is not None else "a member"
+    return Reply(
+        title="A message could not be delivered",
+        text=f"I gave up sending a {item.action} to {where}: {error}",
+        fields=[Field("Error code", error.code)],
+        tone="error",
+    )
+
+
+def error_text(error: DeliveryError) -> str:
+    return f"{error.code}: {error}" if str(error) != error.code else error.code
+
+
 class DeliveryWorker:
     def __init__(
         self,
-        sessions: sessionmaker[Session],
+        sessions: SessionFactory,
         gateways: Mapping[str, ChatGateway],
         config: SchedulingConfig,
-        clock: Callable[[], dt.datetime] = utcnow,
+        clock: Callable[[], dt.datetime] = _utcnow,
         limiter: RateLimiter | None = None,
+        render: Render = reply_of,
     ) -> None:
         self.sessions = sessions
         self.gateways = gateways  # adapters register theirs after start: keep the same dict
         self.cfg = config
         self.clock = clock
+        self.render = render
         self.limiter = limiter or RateLimiter(config.per_workspace_per_second, config.per_space_per_second,
                                               clock=lambda: self.clock().timestamp())
-        self._skip_locked = sessions.kw["bind"].dialect.name == "postgresql"
 
     # --- database steps (run in a thread: the event loop keeps serving the chat) ---------
 
-    def _claim(self) -> list[Job]:
+    def _claim(self) -> list[OutboxItem]:
         now = self.clock()
-        lease = now + dt.timedelta(seconds=self.cfg.delivery_lease_seconds)
         with unit_of_work(self.sessions) as session:
-            query = (
-                select(OutboxMessage, Workspace)
-                .join(Workspace, Workspace.id == OutboxMessage.workspace_id)
-                .where(
-                    OutboxMessage.status.in_(("pending", "sending")),
-                    OutboxMessage.not_before <= now,
-                    or_(Workspace.platform.in_(list(self.gateways)), Workspace.active.is_(False)),
-                )
-                .order_by(OutboxMessage.not_before, OutboxMessage.id)
-                .limit(self.cfg.delivery_batch)
-            )
-            if self._skip_locked:
-                query = query.with_for_update(skip_locked=True, of=OutboxMessage)
-            jobs = []
-            for msg, ws in session.execute(query).all():
-                msg.status = "sending"
-                msg.not_before = lease
-                msg.attempts += 1
-                jobs.append(Job(msg.id, ws.id, ws.external_id, ws.platform, ws.active, msg.key,
-                                msg.action, dict(msg.payload), msg.attempts))
-            return jobs
+            return outbox.claim_due(
+                session, now, platforms=list(self.gateways), limit=self.cfg.delivery_batch,
+                lease_until=now + dt.timedelta(seconds=self.cfg.delivery_lease_seconds))
 
-    def _space_of(self, job: Job) -> tuple[str | None, bool]:
-        """(space id, whether it may still appear because its create_space is pending)."""
-        circle_id = job.payload.get("circle_id")
-        if circle_id is None:
-            return job.payload.get("space"), False
-        with self.sessions() as session:
-            circle = session.scalar(
-                select(Circle).where(Circle.workspace_id == job.workspace_id, Circle.id == circle_id)
-            )
-            if circle is None:
-                return None, False
-            if circle.space_id:
-                return circle.space_id, False
-            pending = session.scalar(
-                select(OutboxMessage.id).where(
-                    OutboxMessage.workspace_id == job.workspace_id,
-                    OutboxMessage.action == "create_space",
-                    OutboxMessage.target.in_((str(circle_id), f"circle:{circle_id}")),
-                    OutboxMessage.status.in_(("pending", "sending")),
-                )
-            )
-            if pending is None and job.payload.get("space"):
-                return job.payload["space"], False
-            return None, pending is not None
-
-    def _finish(self, job: Job, **values: Any) -> None:
+    def _space_of(self, item: OutboxItem) -> outbox.SpaceLookup:
         with unit_of_work(self.sessions) as session:
-            session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == job.id, OutboxMessage.status == "sending")
-                .values(**values)
-            )
+            return outbox.space_for(session, item)
 
-    def _sent(self, job: Job, ref: str | None) -> None:
+    def _reschedule(self, item: OutboxItem, seconds: float, attempts: int, note: str) -> None:
         with unit_of_work(self.sessions) as session:
-            session.execute(
-                update(OutboxMessage)
-                .where(OutboxMessage.id == job.id)
-                .values(status="sent", sent_at=self.clock(), result_ref=ref, last_error="")
-            )
-            circle_id = job.payload.get("circle_id")
-            if job.action == "create_space" and circle_id is not None:
-                session.execute(update(Circle).where(
-                    Circle.workspace_id == job.workspace_id, Circle.id == circle_id).values(space_id=ref))
-                note = getattr(ref, "note", None)  # e.g. Slack fell back to a group DM
-                if note:
-                    from circles.cycle import notify_coordinators
-                    from circles.notices import SpaceFallback
+            outbox.reschedule(session, item.id, attempts=attempts, note=note,
+                              not_before=self.clock() + dt.timedelta(seconds=seconds))
 
-                    notify_coordinators(session, job.workspace_id, f"space-fallback:{job.id}",
-                                        SpaceFallback(note))
-            elif job.action == "archive_space" and circle_id is not None:
-                session.execute(update(Circle).where(
-                    Circle.workspace_id == job.workspace_id, Circle.id == circle_id).values(archived=True))
-            elif job.action == "post" and job.payload.get("prompt_post_id"):
-                session.execute(update(PromptPost).where(
-                    PromptPost.workspace_id == job.workspace_id,
-                    PromptPost.id == job.payload["prompt_post_id"]).values(message_ref=ref))
+    def _release(self, item: OutboxItem, seconds: float, note: str = "") -> None:
+        """Put a row back without counting an attempt (it was never tried)."""
+        self._reschedule(item, seconds, item.attempts - 1, note)
 
-    def _failed(self, job: Job, error: DeliveryError) -> None:
-        """Give up, leaving a record a coordinator can act on."""
-        text = f"{error.code}: {error}" if str(error) != error.code else error.code
+    def _cancel(self, item: OutboxItem, note: str) -> None:
         with unit_of_work(self.sessions) as session:
-            session.execute(
-                update(OutboxMessage).where(OutboxMessage.id == job.id)
-                .values(status="failed", last_error=text)
-            )
-            session.add(AuditEvent(
-                workspace_id=job.workspace_id, kind="delivery_failed",
-                detail={"outbox_id": job.id, "key": job.key, "action": job.action, "error": text},
-            ))
-            if error.code in WORKSPACE_GONE or job.key.startswith("delivery-failed:"):
+            outbox.cancel(session, item.id, note)
+
+    def _sent(self, item: OutboxItem, sent: Sent | None) -> None:
+        with unit_of_work(self.sessions) as session:
+            outbox.mark_sent(session, item, sent.ref if sent else None, self.clock())
+            if sent is not None and sent.note is not None:
+                outbox.enqueue_for_coordinators(session, item.workspace_id, f"space-fallback:{item.id}",
+                                                {"reply": note_reply(sent.note).to_dict()})
+
+    def _failed(self, item: OutboxItem, error: DeliveryError) -> None:
+        """Give up, leaving a record a coordinator can act on, and tell the coordinators
+        (unless the workspace itself is gone, or this was already such a report)."""
+        with unit_of_work(self.sessions) as session:
+            outbox.mark_failed(session, item, error_text(error))
+            if error.kind is FailureKind.WORKSPACE_GONE or item.key.startswith("delivery-failed:"):
                 return
-            from circles.cycle import coordinators
-
-            where = f"circle {job.payload['circle_id']}" if job.payload.get("circle_id") else "a member"
-            reply = Reply(
-                title="A message could not be delivered",
-                text=f"I gave up sending a {job.action} to {where}: {error}",
-                fields=[Field("Error code", error.code)],
-                tone="error",
-            )
-            for member in coordinators(session, job.workspace_id):
-                enqueue(session, job.workspace_id, f"delivery-failed:{job.id}:m{member.id}", "dm",
-                        str(member.id), {"user": member.external_id, "reply": reply.to_dict()})
+            outbox.enqueue_for_coordinators(session, item.workspace_id, f"delivery-failed:{item.id}",
+                                            {"reply": failure_reply(item, error).to_dict()})
 
     # --- sending ---------------------------------------------------------------------------
 
     async def run_once(self) -> int:
         """Claim one batch and send it; returns how many rows were handled."""
-        jobs = await asyncio.to_thread(self._claim)
-        if not jobs:
+        items = await asyncio.to_thread(self._claim)
+        if not items:
             return 0
         gate = asyncio.Semaphore(self.cfg.delivery_concurrency)
 
-        async def one(job: Job) -> None:
+        async def one(item: OutboxItem) -> None:
             async with gate:
-                await self._deliver(job)
+                await self._deliver(item)
 
-        await asyncio.gather(*(one(job) for job in jobs))
-        return len(jobs)
+        await asyncio.gather(*(one(item) for item in items))
+        return len(items)
 
     async def run_forever(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -259,83 +194,77 @@ class DeliveryWorker:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), self.cfg.delivery_poll_seconds)
 
-    def _release(self, job: Job, seconds: float, note: str = "") -> None:
-        """Put a row back without counting an attempt (it was never tried)."""
-        self._finish(job, status="pending", attempts=job.attempts - 1, last_error=note,
-                     not_before=self.clock() + dt.timedelta(seconds=seconds))
-
-    async def _deliver(self, job: Job) -> None:
-        if not job.active:
-            await asyncio.to_thread(self._finish, job, status="cancelled",
-                                    last_error="workspace inactive (bot removed or uninstalled)")
+    async def _deliver(self, item: OutboxItem) -> None:
+        if not item.active:
+            await asyncio.to_thread(self._cancel, item, "workspace inactive (bot removed or uninstalled)")
             return
-        gateway = self.gateways[job.platform]
+        gateway = self.gateways[item.platform]
         space: str | None = None
-        if job.action in ("post", "archive_space", "invite"):
-            space, wait = await asyncio.to_thread(self._space_of, job)
+        if item.action in ("post", "archive_space", "invite"):
+            found = await asyncio.to_thread(self._space_of, item)
+            space = found.space
             if space is None:
-                if wait:
-                    await asyncio.to_thread(self._release, job, DEFER_SECONDS, "waiting for the circle space")
+                if found.pending:
+                    await asyncio.to_thread(self._release, item, DEFER_SECONDS, "waiting for the circle space")
                 else:  # counted as an attempt, so it ends as "failed" if the space never comes
-                    error = DeliveryError("no_space", "the circle has no space", permanent=False)
-                    await asyncio.to_thread(self._on_error, job, error)
+                    error = DeliveryError("no_space", "the circle has no space", kind=FailureKind.TRANSIENT)
+                    await asyncio.to_thread(self._on_error, item, error)
                 return
-        lane = space if job.action == "post" else None
-        if job.action == "dm":
-            lane = f"dm:{job.payload['user']}"
-        delay = self.limiter.reserve(job.workspace, lane)
+        lane = space if item.action == "post" else None
+        if item.action == "dm":
+            lane = f"dm:{item.payload['user']}"
+        delay = self.limiter.reserve(item.workspace, lane)
         if delay > MAX_INLINE_WAIT:
-            await asyncio.to_thread(self._release, job, delay, "rate limited (client side)")
+            await asyncio.to_thread(self._release, item, delay, "rate limited (client side)")
             return
         if delay > 0:
             await asyncio.sleep(delay)
-        token = delivery_key.set(job.key)
-        attempt = delivery_attempt.set(job.attempts)
         try:
-            ref = await self._call(gateway, job, space)
+            sent = await self._call(gateway, item, space)
         except DeliveryError as exc:
-            await asyncio.to_thread(self._on_error, job, exc)
+            await asyncio.to_thread(self._on_error, item, exc)
             return
         except Exception as exc:  # a bug or network error: retry, and keep the reason
-            log.exception("delivery of %s failed", job.key)
-            await asyncio.to_thread(self._on_error, job, DeliveryError(type(exc).__name__, str(exc), permanent=False))
+            log.exception("delivery of %s failed", item.key)
+            await asyncio.to_thread(self._on_error, item,
+                                    DeliveryError(type(exc).__name__, str(exc), kind=FailureKind.TRANSIENT))
             return
-        finally:
-            delivery_key.reset(token)
-            delivery_attempt.reset(attempt)
-        await asyncio.to_thread(self._sent, job, ref)
+        await asyncio.to_thread(self._sent, item, sent)
 
-    async def _call(self, gateway: ChatGateway, job: Job, space: str | None) -> str | None:
-        p = job.payload
-        if job.action == "post":
+    async def _call(self, gateway: ChatGateway, item: OutboxItem, space: str | None) -> Sent:
+        p = item.payload
+        delivery = Delivery(item.key, item.attempts)
+        if item.action == "post":
             assert space is not None
-            return await gateway.post(job.workspace, space, render_payload(p), p.get("thread"))
-        if job.action == "dm":
-            return await gateway.dm(job.workspace, p["user"], render_payload(p))
-        if job.action == "create_space":
-            return await gateway.create_space(job.workspace, p["name"], list(p.get("members", [])), p.get("hub"))
-        if job.action == "invite":  # a late joiner added to an existing circle's space
+            return await gateway.post(item.workspace, space, self.render(item), p.get("thread"),
+                                      delivery=delivery)
+        if item.action == "dm":
+            return await gateway.dm(item.workspace, p["user"], self.render(item), delivery=delivery)
+        if item.action == "create_space":
+            return await gateway.create_space(item.workspace, p["name"], list(p.get("members", [])),
+                                              p.get("hub"), delivery=delivery)
+        if item.action == "invite":  # a late joiner added to an existing circle's space
             assert space is not None
-            await gateway.invite(job.workspace, space, list(p.get("users", [])))
-            return space
-        if job.action == "archive_space":
+            await gateway.invite(item.workspace, space, list(p.get("users", [])))
+            return Sent(space)
+        if item.action == "archive_space":
             assert space is not None
-            await gateway.archive_space(job.workspace, space)
-            return space
-        raise DeliveryError("unknown_action", f"unknown outbox action {job.action!r}", permanent=True)
+            await gateway.archive_space(item.workspace, space)
+            return Sent(space)
+        raise DeliveryError("unknown_action", f"unknown outbox action {item.action!r}",
+                            kind=FailureKind.PERMANENT)
 
-    def _on_error(self, job: Job, exc: DeliveryError) -> None:
+    def _on_error(self, item: OutboxItem, exc: DeliveryError) -> None:
         if exc.permanent:
-            self._failed(job, exc)
+            self._failed(item, exc)
             return
-        attempts = job.attempts
+        attempts = item.attempts
         if exc.retry_after is not None:  # being told to slow down is not a failed attempt
-            self.limiter.pause(job.workspace, exc.retry_after)
+            self.limiter.pause(item.workspace, exc.retry_after)
             attempts -= 1
         if attempts >= self.cfg.max_attempts:
-            self._failed(job, DeliveryError(exc.code, f"gave up after {job.attempts} attempts: {exc}",
-                                            permanent=True))
+            self._failed(item, DeliveryError(exc.code, f"gave up after {item.attempts} attempts: {exc}",
+                                             kind=FailureKind.PERMANENT))
             return
-        wait = exc.retry_after if exc.retry_after is not None else backoff_seconds(job.attempts)
-        self._finish(job, status="pending", last_error=f"{exc.code}: {exc}", attempts=attempts,
-                     not_before=self.clock() + dt.timedelta(seconds=wait))
+        wait = exc.retry_after if exc.retry_after is not None else backoff_seconds(item.attempts)
+        self._reschedule(item, wait, attempts, f"{exc.code}: {exc}")

@@ -42,7 +42,12 @@ def make_engine(url: str = DEFAULT_URL) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-def session_factory(engine: Engine) -> sessionmaker[Session]:
+# what code outside the engine holds and passes around (opened with unit_of_work), so the
+# bot can name the type without importing SQLAlchemy
+SessionFactory = sessionmaker[Session]
+
+
+def session_factory(engine: Engine) -> SessionFactory:
     return sessionmaker(engine, expire_on_commit=False)
 
 

@@ -208,10 +208,3 @@ class WeeklyDigest:
         return cls([ProgramDigest.from_data(p) for p in data["programs"]])
 
 
-@notice
-@dataclasses.dataclass(frozen=True)
-class SpaceFallback:
-    """A circle's space was created, but not as asked (e.g. a group DM instead of a private
-    channel); ``note`` is the gateway's account of what happened."""
-
-    note: str

@@ -16,10 +16,12 @@ from benchmarks._fake_platform import FakeChat, FakeChatGateway
 from benchmarks._fake_world import World, seed_world
 from bot.config import SchedulingConfig
 from bot.delivery import DeliveryWorker, RateLimiter
+from bot.ports import Delivery, Sent
+from bot.replies import Reply
 from circles.cycle import run_due
 from circles.db import unit_of_work
 from circles.model import AuditEvent, Circle, OutboxMessage, PromptPost, Workspace
-from circles.outbox import enqueue
+from circles.outbox import OutboxItem, enqueue
 
 CFG = SchedulingConfig(max_attempts=3, digest_day="sun")  # no digest on prompt day
 
@@ -195,6 +197,59 @@ async def test_round_end_archives_circle_spaces(db, chat, gateway) -> None:  # t
     assert chat.archived == {"C000001", "C000002"}
     with db() as s:
         assert all(s.get(Circle, c).archived for c in w.circle_ids)  # type: ignore[union-attr]
+
+
+async def test_a_lost_workspace_fails_without_queueing_reports_nobody_could_receive(db, chat, gateway) -> None:  # type: ignore[no-untyped-def]
+    w = world(db, circles=1)
+    post_prompts(db)
+    chat.errors["C000001"] = "token_revoked"  # the adapter classifies it as WORKSPACE_GONE
+    await drain(worker(db, gateway, Clock()))
+    assert row(db, f"prompt:{w.circle_ids[0]}:1").status == "failed"
+    with db() as s:
+        reports = s.scalars(select(OutboxMessage.key).where(OutboxMessage.key.like("delivery-failed:%"))).all()
+    assert reports == [] and [m for m in chat.messages if m.channel == "DUCOORD"] == []
+
+
+class Recording(FakeChatGateway):
+    """Remembers the Delivery each send was given."""
+
+    def __init__(self, base: str) -> None:
+        super().__init__(base)
+        self.deliveries: list[Delivery | None] = []
+
+    async def post(self, workspace: str, space: str, message: Reply, thread: str | None = None,
+                   *, delivery: Delivery | None = None) -> Sent:
+        self.deliveries.append(delivery)
+        return await super().post(workspace, space, message, thread, delivery=delivery)
+
+
+async def test_each_send_is_given_its_rows_key_and_which_claim_it_is(db, chat) -> None:  # type: ignore[no-untyped-def]
+    w = world(db, circles=1)
+    post_prompts(db)
+    chat.scripted.append((503, {}))
+    gw, clock = Recording(chat.base), Clock()
+    try:
+        wk = worker(db, gw, clock)
+        await wk.run_once()
+        clock.advance(3600)
+        await drain(wk)
+    finally:
+        await gw.close()
+    key = f"prompt:{w.circle_ids[0]}:1"
+    assert gw.deliveries == [Delivery(key, 1), Delivery(key, 2)]
+    assert [m.nonce for m in chat.messages] == [key]  # the platform saw the key too
+
+
+async def test_rows_are_rendered_by_the_injected_renderer(db, chat, gateway) -> None:  # type: ignore[no-untyped-def]
+    w = world(db, circles=1)
+    with unit_of_work(db) as s:
+        enqueue(s, w.workspace_id, "typed", "dm", "member:1", {"user": "U1", "notice": "Hello"})
+
+    def render(item: OutboxItem) -> Reply:
+        return Reply(text=f"{item.payload['notice']} from {item.key}")
+
+    await drain(DeliveryWorker(db, {"slack": gateway}, CFG, clock=Clock(), render=render))
+    assert [(m.channel, m.text) for m in chat.messages] == [("DU1", "Hello from typed")]
 
 
 def test_rate_limiter_spaces_messages_per_channel_and_per_workspace() -> None:

@@ -13,8 +13,7 @@ import pytest_asyncio
 from adapters.discord.client import CircleClient
 from adapters.discord.gateway import DiscordGateway
 from bot.config import Config
-from bot.delivery import delivery_key
-from bot.ports import DeliveryError
+from bot.ports import Delivery, DeliveryError, FailureKind
 from bot.replies import Button, Field, Reply
 from tests.fakes.fake_discord import FakeDiscord, error_body, who_can_be_pinged
 
@@ -42,7 +41,7 @@ async def gateway(fake: FakeDiscord) -> AsyncIterator[DiscordGateway]:
 
 async def test_a_circle_gets_a_private_thread_in_the_hub_with_its_members(fake, gateway):
     hub = fake.add_guild(GUILD, hub="circles")
-    thread = await gateway.create_space(GUILD, "Spring · circle 1", ["601", "602"])
+    thread = (await gateway.create_space(GUILD, "Spring · circle 1", ["601", "602"])).ref
     create = fake.requests("POST", rf"/channels/{hub}/threads")
     assert len(create) == 1
     assert create[0].body["type"] == 12  # private thread
@@ -58,7 +57,7 @@ async def test_a_circle_gets_a_private_thread_in_the_hub_with_its_members(fake, 
 
 async def test_the_hub_can_be_given_by_id_and_a_missing_hub_is_a_clear_permanent_error(fake, gateway):
     hub = fake.add_guild(GUILD, hub="mentoring")
-    thread = await gateway.create_space(GUILD, "c1", ["601"], hub=hub)
+    thread = (await gateway.create_space(GUILD, "c1", ["601"], hub=hub)).ref
     assert fake.channels[thread]["parent_id"] == hub
     with pytest.raises(DeliveryError) as err:
         await gateway.create_space(GUILD, "c2", ["601"])  # default hub "circles" doesn't exist
@@ -68,14 +67,14 @@ async def test_the_hub_can_be_given_by_id_and_a_missing_hub_is_a_clear_permanent
 
 async def test_a_prompt_is_an_embed_with_its_buttons_and_pings_nobody(fake, gateway):
     fake.add_guild(GUILD)
-    thread = await gateway.create_space(GUILD, "c1", ["601"])
+    thread = (await gateway.create_space(GUILD, "c1", ["601"])).ref
     reply = Reply(
         title="Week 1 prompt",
         text="What is one skill you want to grow? @everyone <@&777> @here",
         buttons=[Button("Answer", "answer", "42", "primary")],
         visibility="in_channel",
     )
-    ref = await gateway.post(GUILD, thread, reply)
+    ref = (await gateway.post(GUILD, thread, reply)).ref
     [msg] = fake.posted(thread)
     assert ref == msg["id"]
     assert msg["content"] == ""
@@ -89,7 +88,7 @@ async def test_a_prompt_is_an_embed_with_its_buttons_and_pings_nobody(fake, gate
 
 async def test_only_the_replys_own_mentions_may_ping(fake, gateway):
     fake.add_guild(GUILD)
-    thread = await gateway.create_space(GUILD, "c1", ["601", "602"])
+    thread = (await gateway.create_space(GUILD, "c1", ["601", "602"])).ref
     await gateway.post(GUILD, thread, Reply(text="Welcome @everyone!", mentions=["601", "602"]))
     [msg] = fake.posted(thread)
     assert msg["content"] == "<@601> <@602>"
@@ -98,11 +97,12 @@ async def test_only_the_replys_own_mentions_may_ping(fake, gateway):
 
 async def test_a_long_reply_is_split_within_discords_limits_not_rejected(fake, gateway):
     fake.add_guild(GUILD)
-    thread = await gateway.create_space(GUILD, "c1", ["601"])
+    thread = (await gateway.create_space(GUILD, "c1", ["601"])).ref
     long_text = "\n".join(f"line {i}: " + "x" * 90 for i in range(120))  # ~12,000 chars
     fields = [Field(f"field {i}", "v" * 2000) for i in range(30)]
-    ref = await gateway.post(GUILD, thread, Reply(title="T" * 300, text=long_text, fields=fields,
-                                                  buttons=[Button("Ok", "ok")]))
+    sent = await gateway.post(GUILD, thread, Reply(title="T" * 300, text=long_text, fields=fields,
+                                                   buttons=[Button("Ok", "ok")]))
+    ref = sent.ref
     msgs = fake.posted(thread)
     assert len(msgs) > 1 and ref == msgs[0]["id"]
     assert msgs[0]["embeds"][0]["title"].endswith("… (truncated)")
@@ -116,8 +116,9 @@ async def test_a_long_reply_is_split_within_discords_limits_not_rejected(fake, g
 
 
 async def test_a_dm_opens_a_dm_channel_and_its_buttons_remember_the_server(fake, gateway):
-    ref = await gateway.dm(GUILD, "601", Reply(text="How did goal 1 go?",
-                                               buttons=[Button("Done", "goal_done", "7")]))
+    sent = await gateway.dm(GUILD, "601", Reply(text="How did goal 1 go?",
+                                                buttons=[Button("Done", "goal_done", "7")]))
+    ref = sent.ref
     dm = fake.dm_channels["601"]
     [msg] = fake.posted(dm)
     assert ref == msg["id"]
@@ -126,27 +127,25 @@ async def test_a_dm_opens_a_dm_channel_and_its_buttons_remember_the_server(fake,
 
 async def test_posts_carry_the_outbox_key_as_an_enforced_nonce(fake, gateway):
     fake.add_guild(GUILD)
-    thread = await gateway.create_space(GUILD, "c1", ["601"])
-    token = delivery_key.set("prompt:1:1")
-    try:
-        await gateway.post(GUILD, thread, Reply(text="hello"))
-    finally:
-        delivery_key.reset(token)
-    [call] = fake.requests("POST", rf"/channels/{thread}/messages")
-    assert call.body["enforce_nonce"] is True and len(call.body["nonce"]) == 25
+    thread = (await gateway.create_space(GUILD, "c1", ["601"])).ref
+    await gateway.post(GUILD, thread, Reply(text="hello"), delivery=Delivery("prompt:1:1"))
+    await gateway.post(GUILD, thread, Reply(text="no key"))
+    keyed, plain = fake.requests("POST", rf"/channels/{thread}/messages")
+    assert keyed.body["enforce_nonce"] is True and len(keyed.body["nonce"]) == 25
+    assert "enforce_nonce" not in plain.body
 
 
 async def test_a_reply_in_a_thread_is_sent_as_a_reply_to_that_message(fake, gateway):
     fake.add_guild(GUILD)
-    thread = await gateway.create_space(GUILD, "c1", ["601"])
-    first = await gateway.post(GUILD, thread, Reply(text="prompt"))
+    thread = (await gateway.create_space(GUILD, "c1", ["601"])).ref
+    first = (await gateway.post(GUILD, thread, Reply(text="prompt"))).ref
     await gateway.post(GUILD, thread, Reply(text="nudge"), thread=first)
     assert str(fake.posted(thread)[1]["message_reference"]["message_id"]) == first
 
 
 async def test_ending_a_round_archives_and_locks_the_thread(fake, gateway):
     fake.add_guild(GUILD)
-    thread = await gateway.create_space(GUILD, "c1", ["601"])
+    thread = (await gateway.create_space(GUILD, "c1", ["601"])).ref
     await gateway.archive_space(GUILD, thread)
     [patch] = fake.requests("PATCH", rf"/channels/{thread}")
     assert patch.body == {"archived": True, "locked": True}
@@ -160,11 +159,11 @@ async def test_ending_a_round_archives_and_locks_the_thread(fake, gateway):
 
 async def test_missing_access_is_permanent(fake, gateway):
     fake.add_guild(GUILD)
-    thread = await gateway.create_space(GUILD, "c1", ["601"])
+    thread = (await gateway.create_space(GUILD, "c1", ["601"])).ref
     fake.fail("POST", rf"/channels/{thread}/messages", 403, error_body(50001, "Missing Access"))
     with pytest.raises(DeliveryError) as err:
         await gateway.post(GUILD, thread, Reply(text="hi"))
-    assert (err.value.code, err.value.permanent) == ("missing_access", True)
+    assert (err.value.code, err.value.kind) == ("missing_access", FailureKind.WORKSPACE_GONE)
     assert "Missing Access" in str(err.value)
     assert fake.posted(thread) == []
 
@@ -172,12 +171,12 @@ async def test_missing_access_is_permanent(fake, gateway):
 async def test_unknown_channel_is_permanent(fake, gateway):
     with pytest.raises(DeliveryError) as err:
         await gateway.post(GUILD, "123456789012345678", Reply(text="hi"))
-    assert (err.value.code, err.value.permanent) == ("unknown_channel", True)
+    assert (err.value.code, err.value.kind) == ("unknown_channel", FailureKind.PERMANENT)
 
 
 async def test_invalid_form_body_is_permanent_and_names_the_field(fake, gateway):
     fake.add_guild(GUILD)
-    thread = await gateway.create_space(GUILD, "c1", ["601"])
+    thread = (await gateway.create_space(GUILD, "c1", ["601"])).ref
     fake.fail("POST", rf"/channels/{thread}/messages", 400, {
         "code": 50035, "message": "Invalid Form Body",
         "errors": {"content": {"_errors": [{"code": "BASE_TYPE_MAX_LENGTH", "message": "Too long"}]}}})
@@ -189,9 +188,9 @@ async def test_invalid_form_body_is_permanent_and_names_the_field(fake, gateway)
 
 async def test_a_short_429_is_retried_by_discord_py_after_retry_after(fake, gateway):
     fake.add_guild(GUILD)
-    thread = await gateway.create_space(GUILD, "c1", ["601"])
+    thread = (await gateway.create_space(GUILD, "c1", ["601"])).ref
     fake.rate_limit("POST", rf"/channels/{thread}/messages", retry_after=0.05)
-    ref = await gateway.post(GUILD, thread, Reply(text="hi"))
+    ref = (await gateway.post(GUILD, thread, Reply(text="hi"))).ref
     attempts = fake.requests("POST", rf"/channels/{thread}/messages")
     assert len(attempts) == 2  # the 429, then the retry discord.py made after waiting
     assert [m["id"] for m in fake.posted(thread)] == [ref]
@@ -199,7 +198,7 @@ async def test_a_short_429_is_retried_by_discord_py_after_retry_after(fake, gate
 
 async def test_a_long_429_becomes_a_transient_error_with_retry_after(fake, gateway):
     fake.add_guild(GUILD)
-    thread = await gateway.create_space(GUILD, "c1", ["601"])
+    thread = (await gateway.create_space(GUILD, "c1", ["601"])).ref
     fake.rate_limit("POST", rf"/channels/{thread}/messages", retry_after=300)
     with pytest.raises(DeliveryError) as err:
         await gateway.post(GUILD, thread, Reply(text="hi"))
@@ -210,11 +209,11 @@ async def test_a_long_429_becomes_a_transient_error_with_retry_after(fake, gatew
 
 async def test_a_server_error_is_transient(fake, gateway):
     fake.add_guild(GUILD)
-    thread = await gateway.create_space(GUILD, "c1", ["601"])
+    thread = (await gateway.create_space(GUILD, "c1", ["601"])).ref
     fake.fail("POST", rf"/channels/{thread}/messages", 503, error_body(0, "Service Unavailable"))
     with pytest.raises(DeliveryError) as err:
         await gateway.post(GUILD, thread, Reply(text="hi"))
-    assert (err.value.code, err.value.permanent) == ("server_error", False)
+    assert (err.value.code, err.value.kind) == ("server_error", FailureKind.TRANSIENT)
 
 
 async def test_closed_dms_are_permanent(fake, gateway):
@@ -227,11 +226,11 @@ async def test_closed_dms_are_permanent(fake, gateway):
 
 async def test_an_expired_token_mid_run_is_permanent_and_named(fake, gateway):
     fake.add_guild(GUILD)
-    thread = await gateway.create_space(GUILD, "c1", ["601"])
+    thread = (await gateway.create_space(GUILD, "c1", ["601"])).ref
     fake.fail("POST", rf"/channels/{thread}/messages", 401, error_body(0, "401: Unauthorized"))
     with pytest.raises(DeliveryError) as err:
         await gateway.post(GUILD, thread, Reply(text="hi"))
-    assert (err.value.code, err.value.permanent) == ("invalid_auth", True)
+    assert (err.value.code, err.value.kind) == ("invalid_auth", FailureKind.WORKSPACE_GONE)
     assert fake.posted(thread) == []
 
 
@@ -250,7 +249,7 @@ async def test_a_rejected_token_at_start_says_how_to_fix_it(fake):
 
 async def test_a_late_joiner_is_added_to_the_circles_private_thread(fake, gateway):
     fake.add_guild(GUILD)
-    thread = await gateway.create_space(GUILD, "c1", ["601"])
+    thread = (await gateway.create_space(GUILD, "c1", ["601"])).ref
     await gateway.invite(GUILD, thread, ["602"])
     added = [r.path for r in fake.requests("PUT", rf"/channels/{thread}/thread-members/.*")]
     assert added == [f"/channels/{thread}/thread-members/601", f"/channels/{thread}/thread-members/602"]

@@ -17,6 +17,7 @@ from benchmarks._fake_world import seed_world
 from bot.config import SchedulingConfig
 from bot.scheduling import CircleScheduler, start_scheduler
 from circles.db import session_factory, unit_of_work
+from circles.leader import LeaderElection
 from circles.model import JobRun, OutboxMessage
 
 PG_URL = os.environ.get("CIRCLES_TEST_DATABASE_URL")
@@ -76,7 +77,8 @@ async def test_two_schedulers_started_at_once_elect_one_leader_and_each_job_runs
     engines = [_engine_like(engine), _engine_like(engine)]
     db = session_factory(engine)
     seeded(db, circles=6)
-    replicas = [CircleScheduler(session_factory(e), CFG, clock=lambda: PROMPT_TIME, engine=e) for e in engines]
+    replicas = [CircleScheduler(session_factory(e), CFG, clock=lambda: PROMPT_TIME,
+                               election=LeaderElection(e)) for e in engines]
     try:
         await asyncio.gather(*(r.start() for r in replicas))
         assert sorted(r.is_leader for r in replicas) == [False, True]
@@ -96,7 +98,8 @@ async def test_two_schedulers_started_at_once_elect_one_leader_and_each_job_runs
 async def test_when_the_leader_dies_a_follower_takes_over(pg_engine) -> None:  # type: ignore[no-untyped-def]
     engine = pg_engine
     engines = [_engine_like(engine), _engine_like(engine)]
-    a, b = (CircleScheduler(session_factory(e), CFG, clock=lambda: PROMPT_TIME, engine=e) for e in engines)
+    a, b = (CircleScheduler(session_factory(e), CFG, clock=lambda: PROMPT_TIME,
+                               election=LeaderElection(e)) for e in engines)
     try:
         assert await a.check_leadership() and not await b.check_leadership()
         # the leader's database session disappears, as when its process is killed

@@ -9,8 +9,8 @@ from collections.abc import AsyncIterator
 import pytest
 from sqlalchemy import select
 
-from adapters.slack.gateway import SlackGateway, SpaceId, channel_name
-from bot.ports import DeliveryError
+from adapters.slack.gateway import SlackGateway, channel_name
+from bot.ports import Delivery, DeliveryError, FailureKind, Sent, SentNote
 from bot.replies import Button, Reply
 from circles.model import OutboxMessage
 from tests.fakes.fake_slack import FakeSlack, SlackHarness, pings, text_of
@@ -36,17 +36,18 @@ def gateway(fake: FakeSlack) -> SlackGateway:
 
 async def test_creates_a_private_channel_and_invites_the_members(fake: FakeSlack,
                                                                  gateway: SlackGateway) -> None:
-    space = await gateway.create_space("T1", "Spring Circles-r1-c1", MEMBERS)
+    sent = await gateway.create_space("T1", "Spring Circles-r1-c1", MEMBERS)
+    space = sent.ref
     ch = fake.channels[space]
     assert ch["is_private"] and ch["name"] == "spring-circles-r1-c1"
     assert set(MEMBERS) <= fake.members[space]
-    assert isinstance(space, SpaceId) and space.fallback is None
+    assert sent == Sent(space, note=None)
 
 
 async def test_a_taken_channel_name_gets_a_suffix(fake: FakeSlack, gateway: SlackGateway) -> None:
     fake.add_channel("T1", "spring-r1-c1")
     fake.add_channel("T1", "spring-r1-c1-2", private=True)
-    space = await gateway.create_space("T1", "spring-r1-c1", MEMBERS)
+    space = (await gateway.create_space("T1", "spring-r1-c1", MEMBERS)).ref
     assert fake.channels[space]["name"] == "spring-r1-c1-3"
     tried = [c.params["name"] for c in fake.calls_to("conversations.create")]
     assert tried == ["spring-r1-c1", "spring-r1-c1-2", "spring-r1-c1-3"]
@@ -64,7 +65,7 @@ async def test_a_retried_create_reuses_the_channel_it_already_made(fake: FakeSla
     with pytest.raises(DeliveryError) as err:
         await gateway.create_space("T1", "spring-r1-c1", MEMBERS)
     assert not err.value.permanent and err.value.retry_after == 3
-    space = await gateway.create_space("T1", "spring-r1-c1", MEMBERS)
+    space = (await gateway.create_space("T1", "spring-r1-c1", MEMBERS)).ref
     assert len(fake.calls_to("conversations.create")) == 1
     assert set(MEMBERS) <= fake.members[space]
 
@@ -74,11 +75,10 @@ async def test_without_channel_rights_a_circle_gets_a_group_dm(fake: FakeSlack,
                                                                gateway: SlackGateway,
                                                                refusal: str) -> None:
     fake.fail("conversations.create", refusal, needed="groups:write")
-    space = await gateway.create_space("T1", "spring-r1-c1", MEMBERS)
+    sent = await gateway.create_space("T1", "spring-r1-c1", MEMBERS)
+    space = sent.ref
     assert fake.channels[space]["is_mpim"]
-    assert isinstance(space, SpaceId) and space.fallback == "group_dm"
-    assert "group DM" in space.note
-    assert gateway.fallbacks == [("T1", space, space.note)]
+    assert sent.note is SentNote.GROUP_DM_FALLBACK
     await gateway.archive_space("T1", space)  # group DMs can't be archived: closed instead
     assert fake.channels[space]["closed"]
 
@@ -92,7 +92,7 @@ async def test_a_circle_too_big_for_a_group_dm_fails_permanently_with_the_reason
 
 
 async def test_archiving_is_idempotent(fake: FakeSlack, gateway: SlackGateway) -> None:
-    space = await gateway.create_space("T1", "spring-r1-c1", MEMBERS)
+    space = (await gateway.create_space("T1", "spring-r1-c1", MEMBERS)).ref
     await gateway.archive_space("T1", space)
     await gateway.archive_space("T1", space)
     assert fake.channels[space]["is_archived"]
@@ -100,10 +100,10 @@ async def test_archiving_is_idempotent(fake: FakeSlack, gateway: SlackGateway) -
 
 async def test_post_renders_the_reply_and_returns_the_ts_for_threads(fake: FakeSlack,
                                                                      gateway: SlackGateway) -> None:
-    space = await gateway.create_space("T1", "c", MEMBERS)
+    space = (await gateway.create_space("T1", "c", MEMBERS)).ref
     reply = Reply(text="Hi <!here> **all**", title="Week 1", mentions=["U1"],
                   buttons=[Button("Answer", "answer", "7", "primary")])
-    ts = await gateway.post("T1", space, reply)
+    ts = (await gateway.post("T1", space, reply)).ref
     msg = fake.posted(space)[-1]
     assert msg["ts"] == ts and pings(msg["text"]) == ["@U1"]
     assert "&lt;!here&gt; *all*" in text_of(msg)
@@ -126,7 +126,7 @@ async def test_not_in_a_public_channel_joins_once_and_posts(fake: FakeSlack,
 
 async def test_removed_from_a_private_channel_is_permanent(fake: FakeSlack,
                                                           gateway: SlackGateway) -> None:
-    space = await gateway.create_space("T1", "c", MEMBERS)
+    space = (await gateway.create_space("T1", "c", MEMBERS)).ref
     fake.fail("chat.postMessage", "not_in_channel", channel=space)
     fake.fail("conversations.join", "method_not_supported_for_channel_type")
     with pytest.raises(DeliveryError) as err:
@@ -135,19 +135,23 @@ async def test_removed_from_a_private_channel_is_permanent(fake: FakeSlack,
     assert "invite @Circlebot" in str(err.value)
 
 
-@pytest.mark.parametrize(("code", "says"), [
-    ("channel_not_found", "no longer exists"),
-    ("is_archived", "archived"),
-    ("invalid_auth", "reinstall"),
-    ("account_inactive", "reinstall"),
-    ("token_revoked", "reinstall"),
+GONE = FailureKind.WORKSPACE_GONE
+
+
+@pytest.mark.parametrize(("code", "says", "kind"), [
+    ("channel_not_found", "no longer exists", FailureKind.PERMANENT),
+    ("is_archived", "archived", FailureKind.PERMANENT),
+    ("invalid_auth", "reinstall", GONE),
+    ("account_inactive", "reinstall", GONE),
+    ("token_revoked", "reinstall", GONE),
 ])
 async def test_permanent_errors_are_classified_with_a_clear_message(
-        fake: FakeSlack, gateway: SlackGateway, code: str, says: str) -> None:
+        fake: FakeSlack, gateway: SlackGateway, code: str, says: str, kind: FailureKind) -> None:
     fake.fail("chat.postMessage", code)
     with pytest.raises(DeliveryError) as err:
         await gateway.post("T1", "C123", Reply(text="hi"))
     assert err.value.permanent and err.value.code == code and says in str(err.value)
+    assert err.value.kind is kind  # the core decides from the kind, never from Slack's code
 
 
 async def test_missing_scope_names_the_scope(fake: FakeSlack, gateway: SlackGateway) -> None:
@@ -163,7 +167,7 @@ async def test_rate_limit_surfaces_retry_after_to_the_outbox(fake: FakeSlack,
     fake.fail("chat.postMessage", "ratelimited", status=429, retry_after=30)
     with pytest.raises(DeliveryError) as err:
         await gateway.post("T1", "C123", Reply(text="hi"))
-    assert err.value.code == "ratelimited" and not err.value.permanent
+    assert err.value.code == "ratelimited" and err.value.kind is FailureKind.TRANSIENT
     assert err.value.retry_after == 30
     assert len(fake.calls_to("chat.postMessage")) == 1  # no hidden retries inside the client
 
@@ -177,7 +181,7 @@ async def test_slack_outages_are_transient(fake: FakeSlack, gateway: SlackGatewa
 
 async def test_a_deleted_channel_and_a_revoked_token_are_permanent(fake: FakeSlack,
                                                                    gateway: SlackGateway) -> None:
-    space = await gateway.create_space("T1", "c", MEMBERS)
+    space = (await gateway.create_space("T1", "c", MEMBERS)).ref
     fake.delete_channel(space)
     with pytest.raises(DeliveryError) as err:
         await gateway.post("T1", space, Reply(text="hi"))
@@ -243,7 +247,8 @@ async def test_group_dm_fallback_through_the_worker(slack: SlackHarness, db) -> 
     mpims = [cid for cid, c in slack.fake.channels.items() if c.get("is_mpim")]
     assert len(mpims) == 1
     assert "Why you were matched" in text_of(slack.fake.posted(mpims[0])[0])
-    assert slack.gateway.fallbacks and "group DM" in slack.gateway.fallbacks[0][2]
+    with db() as s:  # the fallback came back typed, and the core queued the coordinators' DM
+        assert s.scalar(select(OutboxMessage.id).where(OutboxMessage.key.like("space-fallback:%")))
     told = [m for m in slack.fake.messages
             if slack.fake.channels.get(m["channel"], {}).get("is_im")
             and "U6" in slack.fake.members[m["channel"]]]
@@ -252,22 +257,14 @@ async def test_group_dm_fallback_through_the_worker(slack: SlackHarness, db) -> 
 
 async def test_a_retried_post_that_slack_already_accepted_is_not_posted_again(
         fake: FakeSlack, gateway: SlackGateway) -> None:
-    from bot.delivery import delivery_attempt, delivery_key
-
-    space = await gateway.create_space("T1", "c", MEMBERS)
-    key = delivery_key.set("prompt:7:1")
-    try:
-        first = await gateway.post("T1", space, Reply(text="Week 1 prompt"))
-        assert fake.history_calls == 0  # a first attempt never pays for a look-up
-        attempt = delivery_attempt.set(2)  # the row was claimed again after a crash
-        try:
-            again = await gateway.post("T1", space, Reply(text="Week 1 prompt"))
-            dm_first = await gateway.dm("T1", "U2", Reply(text="nudge"))
-            dm_again = await gateway.dm("T1", "U2", Reply(text="nudge"))
-        finally:
-            delivery_attempt.reset(attempt)
-    finally:
-        delivery_key.reset(key)
+    space = (await gateway.create_space("T1", "c", MEMBERS)).ref
+    first_claim = Delivery("prompt:7:1", attempt=1)
+    first = (await gateway.post("T1", space, Reply(text="Week 1 prompt"), delivery=first_claim)).ref
+    assert fake.history_calls == 0  # a first attempt never pays for a look-up
+    retry = Delivery("prompt:7:1", attempt=2)  # the row was claimed again after a crash
+    again = (await gateway.post("T1", space, Reply(text="Week 1 prompt"), delivery=retry)).ref
+    dm_first = (await gateway.dm("T1", "U2", Reply(text="nudge"), delivery=retry)).ref
+    dm_again = (await gateway.dm("T1", "U2", Reply(text="nudge"), delivery=retry)).ref
     assert again == first and len(fake.posted(space)) == 1
     assert dm_again == dm_first
 
@@ -296,7 +293,7 @@ async def test_a_worker_that_died_after_slack_accepted_a_post_does_not_post_twic
 
 async def test_a_late_joiner_is_invited_to_the_circles_channel(fake: FakeSlack,
                                                               gateway: SlackGateway) -> None:
-    space = await gateway.create_space("T1", "c", MEMBERS)
+    space = (await gateway.create_space("T1", "c", MEMBERS)).ref
     await gateway.invite("T1", space, ["U9"])
     assert "U9" in fake.members[space]
 
@@ -304,7 +301,7 @@ async def test_a_late_joiner_is_invited_to_the_circles_channel(fake: FakeSlack,
 async def test_a_group_dm_circle_cannot_grow_and_says_why(fake: FakeSlack,
                                                          gateway: SlackGateway) -> None:
     fake.fail("conversations.create", "missing_scope", needed="groups:write")
-    space = await gateway.create_space("T1", "c", MEMBERS)
+    space = (await gateway.create_space("T1", "c", MEMBERS)).ref
     with pytest.raises(DeliveryError) as err:
         await gateway.invite("T1", space, ["U9"])
     assert err.value.permanent and err.value.code == "cannot_grow_group_dm"

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import TextIO
 
 from bot.core import CircleBot
-from bot.ports import Identity
+from bot.ports import Delivery, Identity, Sent
 from bot.replies import Button, Form, Reply
 
 WORKSPACE = "local"
@@ -55,20 +55,22 @@ class ConsoleGateway:
         self.spaces: dict[str, str] = {}
 
     async def create_space(self, workspace: str, name: str, member_users: list[str],
-                           hub: str | None = None) -> str:
+                           hub: str | None = None, *, delivery: Delivery | None = None) -> Sent:
         space = f"C{next(self._ids)}"
         self.spaces[space] = name
         self.write(f"[#{name}] created for {', '.join('@' + u for u in member_users)}")
-        return space
+        return Sent(space)
 
-    async def post(self, workspace: str, space: str, message: Reply, thread: str | None = None) -> str:
+    async def post(self, workspace: str, space: str, message: Reply, thread: str | None = None,
+                   *, delivery: Delivery | None = None) -> Sent:
         ref = f"{space}:{next(self._ids)}"
         self.write(f"[#{self.spaces.get(space, space)}] (message {ref})\n{render(message)}")
-        return ref
+        return Sent(ref)
 
-    async def dm(self, workspace: str, user: str, message: Reply) -> str:
+    async def dm(self, workspace: str, user: str, message: Reply, *,
+                 delivery: Delivery | None = None) -> Sent:
         self.write(f"[DM to @{user}]\n{render(message)}")
-        return f"D{next(self._ids)}"
+        return Sent(f"D{next(self._ids)}")
 
     async def invite(self, workspace: str, space: str, users: list[str]) -> None:
         self.write(f"[#{self.spaces.get(space, space)}] {', '.join('@' + u for u in users)} added")

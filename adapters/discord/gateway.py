@@ -3,11 +3,12 @@
 A circle's space is a *private thread* in a hub channel: threads don't count against a
 guild's 500-channel limit, and archiving + locking one at the end of a round keeps the
 history readable but closed. Every Discord error is classified once, here, into a
-DeliveryError the worker understands:
+DeliveryError with the core's neutral FailureKind:
 
-* permanent: 403 Missing Access (50001) / Missing Permissions (50013), 404 Unknown Channel
-  (10003) / Guild (10004) / User (10013), 400 Invalid Form Body (50035), DMs closed (50007),
-  thread locked/archived (50083), no hub channel;
+* workspace gone: 401, Missing Access (50001), Unknown Guild (10004);
+* permanent: Missing Permissions (50013), 404 Unknown Channel (10003) / User (10013),
+  400 Invalid Form Body (50035), DMs closed (50007), thread locked/archived (50083), no hub
+  channel;
 * transient: 429 (``retry_after`` seconds), 5xx, network errors.
 
 429s: discord.py sleeps and retries a rate-limited REST call itself when Discord asks for a
@@ -18,6 +19,7 @@ raises ``discord.RateLimited``, surfaced as a transient DeliveryError with that
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from typing import Any
 
@@ -27,8 +29,7 @@ from discord.http import handle_message_parameters
 
 from adapters.discord.render import render
 from adapters.discord.respond import message_kwargs
-from bot.delivery import delivery_key, nonce_for
-from bot.ports import DeliveryError
+from bot.ports import Delivery, DeliveryError, FailureKind, Sent
 from bot.replies import Reply
 
 log = logging.getLogger(__name__)
@@ -37,19 +38,28 @@ PRIVATE_THREAD = 12
 THREAD_NAME_MAX = 100
 AUTO_ARCHIVE_MINUTES = 10080  # a week without messages; posting unarchives it again
 
-# Discord JSON error code -> (our code, permanent)
-ERROR_CODES: dict[int, tuple[str, bool]] = {
-    10003: ("unknown_channel", True),
-    10004: ("unknown_guild", True),
-    10008: ("unknown_message", True),
-    10013: ("unknown_user", True),
-    50001: ("missing_access", True),
-    50007: ("cannot_dm_user", True),
-    50013: ("missing_permissions", True),
-    50035: ("invalid_form_body", True),
-    50083: ("thread_archived", True),
-    160005: ("thread_locked", True),
+NONCE_MAX = 25  # Discord's limit on a message nonce
+
+PERMANENT, GONE = FailureKind.PERMANENT, FailureKind.WORKSPACE_GONE
+# Discord JSON error code -> (our code, kind); "gone": the bot lost the guild, so telling its
+# coordinators would fail too
+ERROR_CODES: dict[int, tuple[str, FailureKind]] = {
+    10003: ("unknown_channel", PERMANENT),
+    10004: ("unknown_guild", GONE),
+    10008: ("unknown_message", PERMANENT),
+    10013: ("unknown_user", PERMANENT),
+    50001: ("missing_access", GONE),
+    50007: ("cannot_dm_user", PERMANENT),
+    50013: ("missing_permissions", PERMANENT),
+    50035: ("invalid_form_body", PERMANENT),
+    50083: ("thread_archived", PERMANENT),
+    160005: ("thread_locked", PERMANENT),
 }
+
+
+def nonce_for(key: str) -> str:
+    """A stand-in for an idempotency key that fits Discord's nonce (at most 25 characters)."""
+    return hashlib.sha256(key.encode()).hexdigest()[:NONCE_MAX]
 
 
 def classify(exc: Exception) -> DeliveryError:
@@ -57,26 +67,27 @@ def classify(exc: Exception) -> DeliveryError:
     if isinstance(exc, discord.RateLimited):
         return DeliveryError(
             "rate_limited", f"Discord asked to wait {exc.retry_after:.0f}s",
-            permanent=False, retry_after=exc.retry_after,
+            kind=FailureKind.TRANSIENT, retry_after=exc.retry_after,
         )
     if isinstance(exc, discord.HTTPException):
         known = ERROR_CODES.get(exc.code)
         text = f"{exc.status} {exc.text or exc.args[0]} (code {exc.code})"
         if known:
-            return DeliveryError(known[0], text, permanent=known[1])
+            return DeliveryError(known[0], text, kind=known[1])
         if exc.status == 429:
-            return DeliveryError("rate_limited", text, permanent=False)
+            return DeliveryError("rate_limited", text, kind=FailureKind.TRANSIENT)
         if exc.status >= 500:
-            return DeliveryError("server_error", text, permanent=False)
+            return DeliveryError("server_error", text, kind=FailureKind.TRANSIENT)
         if exc.status == 401:
-            return DeliveryError("invalid_auth", text, permanent=True)
+            return DeliveryError("invalid_auth", text, kind=GONE)
         if exc.status == 403:
-            return DeliveryError("forbidden", text, permanent=True)
+            return DeliveryError("forbidden", text, kind=PERMANENT)
         if exc.status == 404:
-            return DeliveryError("not_found", text, permanent=True)
-        return DeliveryError(f"http_{exc.status}", text, permanent=exc.status < 500)
+            return DeliveryError("not_found", text, kind=PERMANENT)
+        return DeliveryError(f"http_{exc.status}", text,
+                             kind=PERMANENT if exc.status < 500 else FailureKind.TRANSIENT)
     if isinstance(exc, aiohttp.ClientError | OSError | TimeoutError):
-        return DeliveryError("network_error", str(exc) or type(exc).__name__, permanent=False)
+        return DeliveryError("network_error", str(exc) or type(exc).__name__, kind=FailureKind.TRANSIENT)
     raise exc
 
 
@@ -94,8 +105,9 @@ class DiscordGateway:
         return self.client.http
 
     async def create_space(
-        self, workspace: str, name: str, member_users: list[str], hub: str | None = None
-    ) -> str:
+        self, workspace: str, name: str, member_users: list[str], hub: str | None = None,
+        *, delivery: Delivery | None = None,
+    ) -> Sent:
         try:
             hub_id = await self._hub_id(workspace, hub or self.hub_channel)
             thread = await self.http.start_thread_without_message(
@@ -111,7 +123,7 @@ class DiscordGateway:
                 await self.http.add_user_to_thread(thread_id, user)
         except Exception as exc:
             raise classify(exc) from exc
-        return thread_id
+        return Sent(thread_id)
 
     async def invite(self, workspace: str, space: str, users: list[str]) -> None:
         try:
@@ -121,16 +133,21 @@ class DiscordGateway:
             raise classify(exc) from exc
 
     async def post(
-        self, workspace: str, space: str, message: Reply, thread: str | None = None
-    ) -> str:
-        return await self._send(space, message, workspace, reply_to=thread, in_dm=False)
+        self, workspace: str, space: str, message: Reply, thread: str | None = None,
+        *, delivery: Delivery | None = None,
+    ) -> Sent:
+        return await self._send(space, message, workspace, reply_to=thread, in_dm=False,
+                                delivery=delivery)
 
-    async def dm(self, workspace: str, user: str, message: Reply) -> str:
+    async def dm(
+        self, workspace: str, user: str, message: Reply, *, delivery: Delivery | None = None
+    ) -> Sent:
         try:
             channel = await self.http.start_private_message(user)
         except Exception as exc:
             raise classify(exc) from exc
-        return await self._send(str(channel["id"]), message, workspace, reply_to=None, in_dm=True)
+        return await self._send(str(channel["id"]), message, workspace, reply_to=None, in_dm=True,
+                                delivery=delivery)
 
     async def archive_space(self, workspace: str, space: str) -> None:
         try:
@@ -161,15 +178,16 @@ class DiscordGateway:
             "hub_not_found",
             f"No text channel #{name} in this server: create it, or set discord.hub_channel "
             "(or the program's hub) to an existing channel.",
-            permanent=True,
+            kind=PERMANENT,
         )
 
     async def _send(
-        self, channel_id: str, message: Reply, workspace: str, *, reply_to: str | None, in_dm: bool
-    ) -> str:
+        self, channel_id: str, message: Reply, workspace: str, *, reply_to: str | None, in_dm: bool,
+        delivery: Delivery | None,
+    ) -> Sent:
         """Send every part of the rendered Reply; the first message's id is the reference
         (it carries the title, and prompts' answers are matched to it)."""
-        key = delivery_key.get()
+        key = delivery.key if delivery is not None else None
         first: str | None = None
         for i, part in enumerate(render(message)):
             kwargs = message_kwargs(part, guild=workspace if in_dm else None)
@@ -198,4 +216,4 @@ class DiscordGateway:
             if first is None:
                 first = str(data["id"])
         assert first is not None
-        return first
+        return Sent(first)

@@ -1,4 +1,4 @@
-"""Slack failures to DeliveryError, classified once.
+"""Slack failures to DeliveryError, classified once into the core's neutral FailureKind.
 
 The outbox owns retries (it knows attempts, backoff and Retry-After across restarts), so the
 Slack clients here have no rate-limit retry handler: a 429 is surfaced as a transient
@@ -12,7 +12,7 @@ import asyncio
 import aiohttp
 from slack_sdk.errors import SlackApiError
 
-from bot.ports import DeliveryError
+from bot.ports import DeliveryError, FailureKind
 
 REINSTALL = ("Slack rejected Circlebot's token ({code}): the app was removed from this "
              "workspace or its token was revoked. A workspace admin needs to reinstall it.")
@@ -37,6 +37,10 @@ PERMANENT: dict[str, str] = {
     "invalid_blocks": "Slack rejected the message layout (a Circlebot bug; please report it).",
     "expired_trigger_id": "The form took too long to open. Please run the command again.",
 }
+# the app lost the whole workspace (uninstalled, token revoked): telling its coordinators
+# would fail the same way, so these failures are not reported to them
+WORKSPACE_GONE = frozenset({"invalid_auth", "not_authed", "token_revoked", "account_inactive",
+                            "team_access_not_granted", "bot_removed"})
 TRANSIENT = {"ratelimited", "rate_limited", "internal_error", "fatal_error",
              "service_unavailable", "request_timeout", "team_added_to_org"}
 
@@ -64,19 +68,20 @@ def to_delivery_error(exc: BaseException) -> DeliveryError:
             except ValueError:
                 retry = 1.0
             return DeliveryError(code, f"Slack rate limit; retry in {retry:g} s",
-                                 permanent=False, retry_after=retry)
+                                 kind=FailureKind.TRANSIENT, retry_after=retry)
         if code in TRANSIENT or status >= 500:
             return DeliveryError(code, f"Slack is having trouble ({code}); will retry",
-                                 permanent=False, retry_after=None)
+                                 kind=FailureKind.TRANSIENT, retry_after=None)
         if code == "missing_scope":
             needed = data.get("needed") or "an extra permission"
             return DeliveryError(
                 code, f"Circlebot is missing the Slack permission `{needed}`; reinstall the app "
-                      "from adapters/slack/manifest.yml so it has every scope.", permanent=True)
+                      "from adapters/slack/manifest.yml so it has every scope.", kind=FailureKind.PERMANENT)
         message = PERMANENT.get(code, f"Slack refused the request ({code}).")
-        return DeliveryError(code, message.format(code=code), permanent=True)
+        kind = FailureKind.WORKSPACE_GONE if code in WORKSPACE_GONE else FailureKind.PERMANENT
+        return DeliveryError(code, message.format(code=code), kind=kind)
     if isinstance(exc, aiohttp.ClientError | asyncio.TimeoutError | TimeoutError | OSError):
         return DeliveryError("network", f"Couldn't reach Slack ({type(exc).__name__}); "
-                             "will retry", permanent=False)
+                             "will retry", kind=FailureKind.TRANSIENT)
     return DeliveryError("unexpected", f"Unexpected error talking to Slack: {exc}",
-                         permanent=False)
+                         kind=FailureKind.TRANSIENT)

@@ -18,8 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from adapters.slack.errors import api_error_code, to_delivery_error
 from adapters.slack.installation_store import DbInstallationStore
 from adapters.slack.render import message_kwargs
-from bot.delivery import delivery_attempt, delivery_key
-from bot.ports import DeliveryError
+from bot.ports import Delivery, DeliveryError, FailureKind, Sent, SentNote
 from bot.replies import Reply
 
 log = logging.getLogger(__name__)
@@ -30,22 +29,6 @@ NO_CHANNELS = {"missing_scope", "restricted_action"}
 PER_USER_INVITE_ERRORS = {"already_in_channel", "cant_invite_self", "user_not_found",
                           "user_is_restricted", "user_is_ultra_restricted", "user_disabled",
                           "cant_invite", "ura_max_channels"}
-
-
-class SpaceId(str):
-    """A created space's id that also says how it was made. ``fallback`` is "group_dm" when
-    the workspace forbids the app to create channels and the circle got a group DM instead;
-    ``note`` is the sentence to show the coordinator. It is still a plain str for callers
-    that only store the id."""
-
-    fallback: str | None
-    note: str
-
-    def __new__(cls, value: str, fallback: str | None = None, note: str = "") -> SpaceId:
-        obj = super().__new__(cls, value)
-        obj.fallback = fallback
-        obj.note = note
-        return obj
 
 
 def channel_name(name: str) -> str:
@@ -72,7 +55,6 @@ class SlackGateway:
         self.installations = installations
         self.base_url = base_url or AsyncWebClient.BASE_URL
         self.name_attempts = name_attempts
-        self.fallbacks: list[tuple[str, str, str]] = []  # (workspace, space, note)
         self._created: dict[tuple[str, str], str] = {}  # retried create_space reuses these
 
     async def client(self, workspace: str) -> AsyncWebClient:
@@ -82,13 +64,13 @@ class SlackGateway:
         if not token:
             raise DeliveryError("not_installed",
                                 f"Circlebot is not installed in Slack workspace {workspace}; "
-                                "an admin needs to install it again.", permanent=True)
+                                "an admin needs to install it again.", kind=FailureKind.PERMANENT)
         return AsyncWebClient(token=token, base_url=self.base_url, retry_handlers=[])
 
     # ------------------------------------------------------------- spaces
 
     async def create_space(self, workspace: str, name: str, member_users: list[str],
-                           hub: str | None = None) -> str:
+                           hub: str | None = None, *, delivery: Delivery | None = None) -> Sent:
         client = await self.client(workspace)
         channel = self._created.get((workspace, name))
         if channel is None:
@@ -97,11 +79,10 @@ class SlackGateway:
             except SlackApiError as exc:
                 if api_error_code(exc) not in NO_CHANNELS:
                     raise to_delivery_error(exc) from exc
-                return await self._group_dm(client, workspace, member_users,
-                                            str(to_delivery_error(exc)))
+                return await self._group_dm(client, member_users, str(to_delivery_error(exc)))
             self._created[(workspace, name)] = channel
         await self._invite(client, channel, member_users)
-        return SpaceId(channel)
+        return Sent(channel)
 
     async def _create_channel(self, client: AsyncWebClient, name: str) -> str:
         base = channel_name(name)
@@ -115,7 +96,7 @@ class SlackGateway:
                 raise
             return str(resp["channel"]["id"])
         raise DeliveryError("name_taken", f"Every channel name like #{base} is taken; "
-                            "rename the program or archive old circle channels.", permanent=True)
+                            "rename the program or archive old circle channels.", kind=FailureKind.PERMANENT)
 
     async def invite(self, workspace: str, space: str, users: list[str]) -> None:
         """Add late joiners to a circle's channel. A group-DM circle can't grow on Slack
@@ -128,7 +109,7 @@ class SlackGateway:
                 raise
             raise DeliveryError("cannot_grow_group_dm", "This circle is a group DM, and Slack can't "
                                 "add people to one: add them by hand or re-form the circle.",
-                                permanent=True) from exc
+                                kind=FailureKind.PERMANENT) from exc
 
     async def _invite(self, client: AsyncWebClient, channel: str, users: list[str]) -> None:
         if not users:
@@ -149,23 +130,20 @@ class SlackGateway:
                     raise to_delivery_error(exc) from exc
                 log.info("could not invite %s to %s: %s", user, channel, api_error_code(exc))
 
-    async def _group_dm(self, client: AsyncWebClient, workspace: str, users: list[str],
-                        why: str) -> SpaceId:
+    async def _group_dm(self, client: AsyncWebClient, users: list[str], why: str) -> Sent:
+        """The workspace forbids the app to create channels: the circle gets a group DM, and
+        the result says so (the core tells the coordinators)."""
         if not 1 <= len(users) <= MAX_GROUP_DM:
             raise DeliveryError(
                 "cannot_create_space",
                 f"{why} A group DM instead holds at most {MAX_GROUP_DM} people and this "
                 f"circle has {len(users)}; give Circlebot the groups:write scope.",
-                permanent=True)
+                kind=FailureKind.PERMANENT)
         try:
             resp = await client.conversations_open(users=",".join(users))
         except SlackApiError as exc:
             raise to_delivery_error(exc) from exc
-        space = str(resp["channel"]["id"])
-        note = (f"Circlebot may not create private channels here ({why.rstrip('.')}), so "
-                "this circle meets in a group DM instead.")
-        self.fallbacks.append((workspace, space, note))
-        return SpaceId(space, fallback="group_dm", note=note)
+        return Sent(str(resp["channel"]["id"]), SentNote.GROUP_DM_FALLBACK)
 
     async def archive_space(self, workspace: str, space: str) -> None:
         client = await self.client(workspace)
@@ -186,43 +164,43 @@ class SlackGateway:
     # ------------------------------------------------------------- messages
 
     async def post(self, workspace: str, space: str, message: Reply,
-                   thread: str | None = None) -> str:
+                   thread: str | None = None, *, delivery: Delivery | None = None) -> Sent:
         client = await self.client(workspace)
-        kwargs = {**message_kwargs(message), **_outbox_metadata()}
+        kwargs = {**message_kwargs(message), **_outbox_metadata(delivery)}
         if thread:
             kwargs["thread_ts"] = thread
         try:
-            earlier = await self._already_sent(client, space, thread)
+            earlier = await self._already_sent(client, space, thread, delivery)
             if earlier:
-                return earlier
+                return Sent(earlier)
             resp = await self._with_join(client, space, client.chat_postMessage,
                                          channel=space, **kwargs)
         except SlackApiError as exc:
             raise to_delivery_error(exc) from exc
-        return str(resp["ts"])
+        return Sent(str(resp["ts"]))
 
-    async def dm(self, workspace: str, user: str, message: Reply) -> str:
+    async def dm(self, workspace: str, user: str, message: Reply, *,
+                 delivery: Delivery | None = None) -> Sent:
         client = await self.client(workspace)
         try:
             opened = await client.conversations_open(users=user)
             channel = opened["channel"]["id"]
-            earlier = await self._already_sent(client, channel, None)
+            earlier = await self._already_sent(client, channel, None, delivery)
             if earlier:
-                return earlier
+                return Sent(earlier)
             resp = await client.chat_postMessage(channel=channel, **message_kwargs(message),
-                                                 **_outbox_metadata())
+                                                 **_outbox_metadata(delivery))
         except SlackApiError as exc:
             raise to_delivery_error(exc) from exc
-        return str(resp["ts"])
+        return Sent(str(resp["ts"]))
 
-    async def _already_sent(self, client: AsyncWebClient, channel: str,
-                            thread: str | None) -> str | None:
+    async def _already_sent(self, client: AsyncWebClient, channel: str, thread: str | None,
+                            delivery: Delivery | None) -> str | None:
         """Slack has no idempotency key, so a worker that died after Slack accepted a post
         but before the outbox marked it sent would post twice. Each post carries its outbox
         key as message metadata; when the row is being retried, look for that key among the
         channel's recent messages first and reuse the message found."""
-        key = delivery_key.get()
-        if not key or delivery_attempt.get() <= 1:
+        if delivery is None or not delivery.retried:
             return None
         try:
             if thread:
@@ -237,7 +215,7 @@ class SlackGateway:
             return None  # can't look (e.g. no history scope): sending again is the lesser evil
         for msg in resp.get("messages") or []:
             payload = (msg.get("metadata") or {}).get("event_payload") or {}
-            if payload.get("circlebot_key") == key:
+            if payload.get("circlebot_key") == delivery.key:
                 return str(msg["ts"])
         return None
 
@@ -257,8 +235,9 @@ class SlackGateway:
             return await call(**kwargs)
 
 
-def _outbox_metadata() -> dict[str, Any]:
-    key = delivery_key.get()
-    if not key:
+def _outbox_metadata(delivery: Delivery | None) -> dict[str, Any]:
+    """Each post carries its outbox key, so a retried send can find it (see _already_sent)."""
+    if delivery is None:
         return {}
-    return {"metadata": {"event_type": "circlebot_outbox", "event_payload": {"circlebot_key": key}}}
+    return {"metadata": {"event_type": "circlebot_outbox",
+                         "event_payload": {"circlebot_key": delivery.key}}}

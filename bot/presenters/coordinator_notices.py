@@ -55,8 +55,3 @@ def _program_section(p: n.ProgramDigest) -> Section:
 def weekly_digest(x: n.WeeklyDigest) -> Reply:
     return Reply(title="Weekly circles digest", text="How your circles are doing this week.",
                  sections=[_program_section(p) for p in x.programs])
-
-
-@presents(n.SpaceFallback)
-def space_fallback(x: n.SpaceFallback) -> Reply:
-    return Reply(text=x.note, tone="warning", title="Circle space")
