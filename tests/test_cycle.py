@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from benchmarks._fake_world import World, seed_world
 from bot.config import SchedulingConfig
 from circles.cycle import majority_timezone, run_due, schedule, zone
 from circles.db import unit_of_work
@@ -25,6 +24,7 @@ from circles.model import (
     Round,
     Workspace,
 )
+from tests.builders import World, seed_world
 
 UTC = dt.UTC
 CFG = SchedulingConfig()

@@ -13,13 +13,13 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from benchmarks._fake_platform import FakeChat, FakeChatGateway
-from benchmarks._fake_world import World, seed_world
 from bot.config import SchedulingConfig
 from bot.delivery import DeliveryWorker, RateLimiter
 from circles.cycle import run_due
 from circles.db import unit_of_work
 from circles.model import AuditEvent, Circle, OutboxMessage, PromptPost, Workspace
 from circles.outbox import enqueue
+from tests.builders import World, seed_world
 
 CFG = SchedulingConfig(max_attempts=3, digest_day="sun")  # no digest on prompt day
 

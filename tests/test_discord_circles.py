@@ -22,7 +22,7 @@ from bot.delivery import DeliveryWorker
 from circles import service as s
 from circles.db import unit_of_work
 from circles.model import CheckIn, Circle, Member, Membership, Pulse, Response, Round, utcnow
-from tests.conftest import Clock
+from tests.builders import Clock
 from tests.fakes.discord.harness import Harness, fake_discord_api, logged_in
 from tests.fakes.discord.payloads import MANAGE_GUILD, guild_create, message_create
 from tests.fakes.discord.server import FakeDiscord

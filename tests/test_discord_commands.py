@@ -18,7 +18,7 @@ from adapters.discord.options import discord_paths
 from bot.config import Config
 from bot.core import CircleBot
 from circles.model import Goal, Member, Profile, Workspace
-from tests.conftest import Clock
+from tests.builders import Clock
 from tests.fakes.discord.harness import Harness, fake_discord_api, logged_in, who_can_be_pinged
 from tests.fakes.discord.payloads import MANAGE_GUILD, guild_create, guild_delete, role
 from tests.fakes.discord.server import FakeDiscord

@@ -5,8 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from circles.model import Circle, Membership
-from tests.conftest import COORD, person
-from tests.engine_helpers import ok, post_week, published_round
+from tests.builders import COORD, ok, person, post_week, published_round
 
 
 def _circle_people(db):

@@ -23,7 +23,7 @@ from urllib.parse import parse_qs
 from aiohttp import WSMsgType, web
 from aiohttp.test_utils import TestServer
 
-from tests.fakes.settle import Requests
+from tests.fakes.settle import SETTLE_SECONDS, Requests
 from tests.fakes.slack.blockkit import check_message
 from tests.fakes.slack.state import Call, SlackState
 from tests.fakes.slack.web_api import METHODS, checked, error, oauth_access
@@ -85,7 +85,7 @@ class FakeSlack(SlackState):
     async def push(self, envelope: dict[str, Any]) -> dict[str, Any]:
         """Sends an envelope over the Socket Mode link; returns the client's ack for it
         (waits for the ack itself, with a deadline)."""
-        await asyncio.wait_for(self._ws_ready.wait(), 5)
+        await asyncio.wait_for(self._ws_ready.wait(), SETTLE_SECONDS)
         assert self._ws is not None
         await self._ws.send_str(json.dumps(envelope))
         env = envelope.get("envelope_id")
