@@ -93,9 +93,10 @@ def circlebot(db: sessionmaker[Session], clock: Clock) -> CircleBot:
 async def slack(db: sessionmaker[Session]):  # type: ignore[no-untyped-def]
     """A real slack-bolt app and SlackGateway on the real CircleBot, against a fake Slack
     on loopback that fails the test if the bot ever sends what real Slack would reject."""
-    from tests.fakes.fake_slack import slack_harness
+    from tests.fakes.slack.harness import slack_harness
 
     h = await slack_harness(db)
     yield h
+    await h.settled()  # nothing the test started may still be talking to Slack
     await h.fake.close()
     assert h.fake.violations == []

@@ -8,7 +8,8 @@ import datetime as dt
 from sqlalchemy import select
 
 from circles.model import Goal, Member, Program
-from tests.fakes.fake_slack import SlackHarness, all_mrkdwn, pings, text_of
+from tests.fakes.slack.blockkit import all_mrkdwn, pings, text_of
+from tests.fakes.slack.harness import SlackHarness
 
 
 async def test_help_is_ephemeral_and_lists_commands(slack: SlackHarness) -> None:
