@@ -285,3 +285,18 @@ async def test_being_removed_from_a_server_deactivates_its_workspace(discord_bot
     await discord_bot.feed(state.parse_guild_delete, guild_delete(GUILD))
     with db() as s:
         assert s.scalar(select(Workspace.active).where(Workspace.external_id == GUILD)) is False
+
+
+def test_the_harness_fills_in_slash_options_the_way_a_member_would() -> None:
+    """say(user, text) on Discord: text words become the command's path and options."""
+    from tests.fakes.discord.harness import command_for
+
+    assert command_for('program create "Spring" size=4') == (("program", "create"),
+                                                             {"name": "Spring", "size": "4"})
+    assert command_for("goal done 1") == (("goal", "done"), {"number": 1})
+    assert command_for("profile") == (("profile", "show"), {})
+
+
+async def test_say_returns_what_the_member_was_shown(discord_bot):
+    seen = await discord_bot.say("601", "help")
+    assert "/circle join" in seen.text and seen.ephemeral

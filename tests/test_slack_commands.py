@@ -210,3 +210,8 @@ async def test_program_names_are_stored_raw(slack: SlackHarness, db) -> None:  #
     await slack.command('program create "<!here> & friends"', user="U_ADMIN")
     with db() as s:
         assert s.scalar(select(Program.name)) == "<!here> & friends"
+
+
+async def test_say_returns_what_the_member_was_shown(slack: SlackHarness) -> None:
+    seen = await slack.say("U1", "help")
+    assert "/circle join" in seen.text and seen.ephemeral
