@@ -22,12 +22,12 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from benchmarks._fake_platform import FakeChat, FakeChatGateway
-from benchmarks._fake_world import seed_world
 from bot.config import SchedulingConfig
 from bot.delivery import DeliveryWorker
 from circles.cycle import run_due
 from circles.db import make_engine, session_factory, unit_of_work, upgrade
 from circles.model import OutboxMessage
+from tests.builders import seed_world
 
 
 async def bench(circles: int, rate: float, url: str) -> list[tuple[str, str]]:

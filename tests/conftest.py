@@ -72,26 +72,9 @@ def db(engine: Engine) -> sessionmaker[Session]:
 
 # ------------------------------------------------------------ engine fixtures
 
-import datetime as dt  # noqa: E402
-
 from bot.config import Config  # noqa: E402
 from bot.core import CircleBot  # noqa: E402
-from bot.ports import Identity  # noqa: E402
-
-NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
-
-
-class Clock:
-    """A clock tests move by hand: nothing in the suite sleeps to let time pass."""
-
-    def __init__(self, now: dt.datetime = NOW) -> None:
-        self.now = now
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-    def advance(self, **kw: float) -> None:
-        self.now += dt.timedelta(**kw)
+from tests.builders import COORD, NOW, Clock, person  # noqa: E402,F401  (re-exported)
 
 
 @pytest.fixture
@@ -106,20 +89,14 @@ def circlebot(db: sessionmaker[Session], clock: Clock) -> CircleBot:
     return CircleBot(db, cfg, clock=clock)
 
 
-def person(user: str, workspace: str = "acme", platform: str = "console", **kw: object) -> Identity:
-    return Identity(platform, workspace, user, display_name=kw.pop("name", user.capitalize()), **kw)  # type: ignore[arg-type]
-
-
-COORD = person("coord", name="Casey")
-
-
 @pytest.fixture
 async def slack(db: sessionmaker[Session]):  # type: ignore[no-untyped-def]
     """A real slack-bolt app and SlackGateway on the real CircleBot, against a fake Slack
     on loopback that fails the test if the bot ever sends what real Slack would reject."""
-    from tests.fakes.fake_slack import slack_harness
+    from tests.fakes.slack.harness import slack_harness
 
     h = await slack_harness(db)
     yield h
+    await h.settled()  # nothing the test started may still be talking to Slack
     await h.fake.close()
     assert h.fake.violations == []

@@ -7,8 +7,7 @@ from sqlalchemy import func, select
 
 from bot.commands import ParseError, parse
 from circles.model import AuditEvent, Goal, Member, Profile, Program, Response
-from tests.conftest import COORD, person
-from tests.engine_helpers import ok, post_week, published_round, say
+from tests.builders import COORD, ok, person, post_week, published_round, say
 
 ALICE = person("alice")
 

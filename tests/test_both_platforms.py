@@ -11,8 +11,9 @@ from sqlalchemy import select
 
 from adapters.discord.client import CircleClient
 from circles.model import Member, Workspace
-from tests.fakes.fake_discord import MANAGE_GUILD, Harness, fake_discord_api, logged_in
-from tests.fakes.fake_slack import slack_harness, text_of
+from tests.fakes.discord.harness import DiscordHarness, fake_discord_api, logged_in
+from tests.fakes.discord.payloads import MANAGE_GUILD
+from tests.fakes.slack.harness import slack_harness
 
 
 async def test_a_slack_user_and_a_discord_user_each_see_only_their_own_workspace(
@@ -23,17 +24,18 @@ async def test_a_slack_user_and_a_discord_user_each_see_only_their_own_workspace
     try:
         async with fake_discord_api(monkeypatch) as fake, logged_in(CircleClient(core, core.config)) as client:
             fake.add_guild("4000")
-            discord = Harness(client, fake)
+            discord = DiscordHarness(client, fake)
 
-            await slack.command('program create "Slack spring"', user="U_ADMIN")
-            await discord.slash("program create", {"name": "Discord spring"},
-                                user_id="100000000000000600", permissions=MANAGE_GUILD)
-            slack_join = await slack.command("join mentee", user="U1")
+            # the same verbs on both platforms: say() returns what the user was shown
+            await slack.say("U_ADMIN", 'program create "Slack spring"')
+            await discord.say("100000000000000600", 'program create "Discord spring"',
+                              permissions=MANAGE_GUILD)
+            slack_join = await slack.say("U1", "join mentee")
             discord_join = await discord.slash("join", {"role": "mentor"}, user_id="100000000000000601")
-            assert "Slack spring" in text_of(slack_join)
+            assert "Slack spring" in slack_join.text
             assert discord_join.type == 9  # the profile modal
-            slack_programs = text_of(await slack.command("program list", user="U1"))
-            discord_programs = (await discord.slash("program list", user_id="100000000000000601")).text
+            slack_programs = (await slack.say("U1", "program list")).text
+            discord_programs = (await discord.say("100000000000000601", "program list")).text
             assert "Slack spring" in slack_programs and "Discord spring" not in slack_programs
             assert "Discord spring" in discord_programs and "Slack spring" not in discord_programs
             offered = await discord.autocomplete("health", {"program": ""}, "program",

@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from benchmarks._fake_world import World, seed_world
 from bot.config import SchedulingConfig
 from bot.presenters import render_payload
 from circles.cycle import majority_timezone, run_due, schedule, zone
@@ -27,6 +26,7 @@ from circles.model import (
     Workspace,
 )
 from circles.notices import CheckinDue, from_payload
+from tests.builders import World, seed_world
 
 UTC = dt.UTC
 CFG = SchedulingConfig()

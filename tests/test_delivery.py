@@ -13,7 +13,6 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from benchmarks._fake_platform import FakeChat, FakeChatGateway
-from benchmarks._fake_world import World, seed_world
 from bot.config import SchedulingConfig
 from bot.delivery import DeliveryWorker, RateLimiter
 from bot.ports import Delivery, Sent
@@ -22,6 +21,7 @@ from circles.cycle import run_due
 from circles.db import unit_of_work
 from circles.model import AuditEvent, Circle, OutboxMessage, PromptPost, Workspace
 from circles.outbox import OutboxItem, enqueue
+from tests.builders import World, seed_world
 
 CFG = SchedulingConfig(max_attempts=3, digest_day="sun")  # no digest on prompt day
 

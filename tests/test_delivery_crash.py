@@ -8,25 +8,27 @@ import asyncio
 import datetime as dt
 import os
 import sys
-import time
 from collections import Counter
 from pathlib import Path
 
 import pytest
+from aiohttp import web
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from benchmarks._fake_platform import FakeChat, FakeChatGateway
-from benchmarks._fake_world import seed_world
 from bot.config import SchedulingConfig
 from bot.delivery import DeliveryWorker
 from circles.cycle import run_due
 from circles.db import session_factory, unit_of_work
-from circles.model import OutboxMessage
+from circles.model import OutboxMessage, utcnow
+from tests.builders import seed_world
+from tests.fakes.settle import Requests
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_URL = os.environ.get("CIRCLES_TEST_DATABASE_URL")
 CFG = SchedulingConfig(digest_day="sun")
+LEASE = 2  # seconds a worker's claim on a row lasts
 CIRCLES = 120
 
 
@@ -41,17 +43,40 @@ def unsent(db: sessionmaker[Session]) -> int:
         return s.scalar(select(func.count()).where(OutboxMessage.status != "sent")) or 0
 
 
-async def until(condition, timeout: float = 60.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out waiting"
-        await asyncio.sleep(0.05)
+def watched(chat: FakeChat) -> Requests:
+    """The fake chat's requests, counted (its handler wrapped before ``start``), so the test
+    wakes on each message it accepts instead of polling."""
+    load = Requests()
+    answer = chat._api
+
+    async def counted(request: web.Request) -> web.StreamResponse:
+        with load.handling():
+            return await answer(request)
+
+    chat._api = counted  # type: ignore[method-assign]
+    return load
+
+
+async def mop_up(db: sessionmaker[Session], api: str) -> int:
+    """What a replica started after the killed worker's lease ran out would do: re-claim
+    rows left "sending" and send them again (same nonce, so the chat dedups them)."""
+    gateway = FakeChatGateway(api)
+    past_lease = dt.timedelta(seconds=LEASE + 1)
+    worker = DeliveryWorker(db, {"slack": gateway}, CFG, clock=lambda: utcnow() + past_lease)
+    total = 0
+    try:
+        while n := await worker.run_once():
+            total += n
+    finally:
+        await gateway.close()
+    return total
 
 
 async def start_worker(engine: Engine, api: str) -> asyncio.subprocess.Process:
     schema = getattr(engine, "info_schema", "")
     url = PG_URL if schema else engine.url.render_as_string(hide_password=False)
-    args = [sys.executable, "-m", "benchmarks._fake_worker", str(url), api, "--lease", "2", "--rate", "40"]
+    args = [sys.executable, "-m", "benchmarks._fake_worker", str(url), api, "--lease", str(LEASE),
+            "--rate", "40"]
     if schema:
         args += ["--schema", schema]
     proc = await asyncio.create_subprocess_exec(*args, cwd=ROOT, stdout=asyncio.subprocess.PIPE)
@@ -64,10 +89,11 @@ async def test_a_worker_killed_mid_fan_out_and_restarted_delivers_every_prompt_e
     db = session_factory(engine)
     fan_out(db)
     chat = FakeChat(workspace_rate=40, workspace_burst=10)
+    load = watched(chat)
     await chat.start()
     try:
         first = await start_worker(engine, chat.base)
-        await until(lambda: len(chat.messages) >= 30)
+        await load.until(lambda: len(chat.messages) >= 30, 60, "30 prompts delivered")
         first.kill()  # SIGKILL: no cleanup, rows it claimed stay "sending" until the lease ends
         await first.wait()
         delivered_before_crash = len(chat.messages)
@@ -75,10 +101,15 @@ async def test_a_worker_killed_mid_fan_out_and_restarted_delivers_every_prompt_e
 
         second = await start_worker(engine, chat.base)
         try:
-            await until(lambda: unsent(db) == 0)
+            await load.until(lambda: len({m.channel for m in chat.messages}) == CIRCLES, 60,
+                             "a prompt in every circle")
         finally:
             second.kill()
             await second.wait()
+        # the last rows' "sent" marks may have died with the worker: a later replica
+        # finishes them without sending anything new
+        await mop_up(db, chat.base)
+        assert unsent(db) == 0
     finally:
         await chat.stop()
     per_channel = Counter(m.channel for m in chat.messages)

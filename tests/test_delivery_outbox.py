@@ -9,13 +9,13 @@ import datetime as dt
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from benchmarks._fake_world import seed_world
 from circles import outbox
 from circles.db import unit_of_work
 from circles.jobs import ProgramClock, program_clocks
 from circles.leader import LeaderElection
 from circles.model import AuditEvent, Circle, OutboxMessage, Workspace
 from circles.outbox import OutboxItem, SpaceLookup
+from tests.builders import seed_world
 
 NOW = dt.datetime(2026, 6, 1, 10, tzinfo=dt.UTC)
 LEASE = dt.timedelta(seconds=30)

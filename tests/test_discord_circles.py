@@ -7,7 +7,6 @@ The real delivery worker sends the engine's outbox through DiscordGateway to the
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -23,16 +22,10 @@ from bot.delivery import DeliveryWorker
 from circles.db import unit_of_work
 from circles.model import CheckIn, Circle, Member, Membership, Pulse, Response, Round, utcnow
 from circles.usecases import weekly as s
-from tests.conftest import Clock
-from tests.fakes.fake_discord import (
-    MANAGE_GUILD,
-    FakeDiscord,
-    Harness,
-    fake_discord_api,
-    logged_in,
-    message_create,
-    wait_for,
-)
+from tests.builders import Clock
+from tests.fakes.discord.harness import Harness, fake_discord_api, logged_in
+from tests.fakes.discord.payloads import MANAGE_GUILD, guild_create, message_create
+from tests.fakes.discord.server import FakeDiscord
 
 GUILD = "4000"
 COORD = "100000000000000600"
@@ -77,12 +70,12 @@ async def deliver(worker: DeliveryWorker, clock: Clock) -> None:
 
 
 async def publish(h: Harness) -> None:
-    await h.slash("program create", {"name": "Spring", "size": "4"}, user_id=COORD, permissions=MANAGE_GUILD)
+    await h.say(COORD, "program create Spring size=4", permissions=MANAGE_GUILD)
     for uid in PEOPLE:
-        await h.slash("join", user_id=uid)
-        await h.slash("profile set", {"timezone": "Europe/Berlin", "availability": "weekdays 9-17"}, user_id=uid)
-    await h.slash("round preview", user_id=COORD, permissions=MANAGE_GUILD)
-    await h.slash("round publish", user_id=COORD, permissions=MANAGE_GUILD)
+        await h.say(uid, "join")
+        await h.say(uid, 'profile set timezone=Europe/Berlin availability="weekdays 9-17"')
+    await h.say(COORD, "round preview", permissions=MANAGE_GUILD)
+    await h.say(COORD, "round publish", permissions=MANAGE_GUILD)
 
 
 def circles_with_people(db: sessionmaker[Session]) -> list[tuple[Circle, list[str]]]:
@@ -128,18 +121,18 @@ async def test_a_message_typed_in_the_thread_answers_the_prompt(world, fake, db,
     assert prompt["embeds"][0]["title"] == "Week 1 prompt"
     # Discord tells the bot about its new thread, then a member types in it
     state = h.client._connection
-    state.parse_guild_create(_guild_with(fake, thread))
-    state.parse_message_create(message_create(thread, "I want to learn @everyone", user_id=people[0]))
-    await wait_for(lambda: fake.reactions.get(_last_message_id(fake, thread), []) == [] and bool(_answers(db)))
+    await h.feed(state.parse_guild_create, _guild_with(fake, thread))
+    await h.feed(state.parse_message_create,
+                 message_create(thread, "I want to learn @everyone", user_id=people[0]))
+    assert fake.reactions.get(_last_message_id(fake, thread), []) == []
     [(member_id, text)] = _answers(db)
     assert text == "I want to learn @everyone"
-    await wait_for(lambda: any(fake.reactions.values()))
+    assert any(fake.reactions.values())  # the member's message got its acknowledgement
     # answers are shown back without pinging anyone
     shown = await h.slash("answers", user_id=people[1])
     assert "@\u200beveryone" in shown.text
     # someone else's plain chat in a non-thread channel is ignored
-    state.parse_message_create(message_create(fake.hub, "hello", user_id=people[2]))
-    await asyncio.sleep(0.05)
+    await h.feed(state.parse_message_create, message_create(fake.hub, "hello", user_id=people[2]))
     assert len(_answers(db)) == 1
 
 
@@ -254,7 +247,6 @@ def _last_message_id(fake: FakeDiscord, channel: str) -> str:
 
 
 def _guild_with(fake: FakeDiscord, thread_id: str) -> dict:  # type: ignore[type-arg]
-    from tests.fakes.fake_discord import guild_create
     payload = guild_create(GUILD, channels=[fake.channels[fake.hub]])  # type: ignore[attr-defined]
     payload["threads"] = [fake.channels[thread_id]]
     return payload

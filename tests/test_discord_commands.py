@@ -18,19 +18,10 @@ from adapters.discord.options import discord_paths
 from bot.config import Config
 from bot.core import CircleBot
 from circles.model import Goal, Member, Profile, Workspace
-from tests.conftest import Clock
-from tests.fakes.fake_discord import (
-    MANAGE_GUILD,
-    FakeDiscord,
-    Harness,
-    fake_discord_api,
-    guild_create,
-    guild_delete,
-    logged_in,
-    role,
-    wait_for,
-    who_can_be_pinged,
-)
+from tests.builders import Clock
+from tests.fakes.discord.harness import Harness, fake_discord_api, logged_in, who_can_be_pinged
+from tests.fakes.discord.payloads import MANAGE_GUILD, guild_create, guild_delete, role
+from tests.fakes.discord.server import FakeDiscord
 
 GUILD = "4000"
 COORD = "600"
@@ -290,11 +281,22 @@ async def test_typed_answers_that_mention_everyone_never_ping(discord_bot):
 async def test_being_removed_from_a_server_deactivates_its_workspace(discord_bot, db):
     await discord_bot.slash("join", user_id="601")
     state = discord_bot.client._connection
-    state.parse_guild_create(guild_create(GUILD))
-    state.parse_guild_delete(guild_delete(GUILD))
+    await discord_bot.feed(state.parse_guild_create, guild_create(GUILD))
+    await discord_bot.feed(state.parse_guild_delete, guild_delete(GUILD))
+    with db() as s:
+        assert s.scalar(select(Workspace.active).where(Workspace.external_id == GUILD)) is False
 
-    def active() -> bool:
-        with db() as s:
-            return s.scalar(select(Workspace.active).where(Workspace.external_id == GUILD))
 
-    await wait_for(lambda: active() is False)
+def test_the_harness_fills_in_slash_options_the_way_a_member_would() -> None:
+    """say(user, text) on Discord: text words become the command's path and options."""
+    from tests.fakes.discord.harness import command_for
+
+    assert command_for('program create "Spring" size=4') == (("program", "create"),
+                                                             {"name": "Spring", "size": "4"})
+    assert command_for("goal done 1") == (("goal", "done"), {"number": 1})
+    assert command_for("profile") == (("profile", "show"), {})
+
+
+async def test_say_returns_what_the_member_was_shown(discord_bot):
+    seen = await discord_bot.say("601", "help")
+    assert "/circle join" in seen.text and seen.ephemeral

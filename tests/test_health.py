@@ -11,8 +11,7 @@ from circles import notices
 from circles.cycle import run_due
 from circles.health import ProgramHealth, RematchCandidate, Risk, program_health
 from circles.model import Circle, Member, Membership, OutboxMessage, Program
-from tests.conftest import COORD, person
-from tests.engine_helpers import ok, post_week, published_round
+from tests.builders import COORD, ok, person, post_week, published_round
 
 
 def _circle_people(db):

@@ -7,8 +7,7 @@ import asyncio
 from sqlalchemy import select
 
 from circles.model import Member, Membership, OutboxMessage, Profile, Program, Round
-from tests.conftest import COORD, person
-from tests.engine_helpers import enrol, ok, published_round, say
+from tests.builders import COORD, enrol, ok, person, published_round, say
 
 
 def test_someone_who_joins_mid_round_is_placed_into_a_circle_with_room(circlebot, db):

@@ -7,8 +7,7 @@ import datetime as dt
 from sqlalchemy import select
 
 from circles.model import Member, Profile
-from tests.conftest import COORD, person
-from tests.engine_helpers import ok, published_round, say
+from tests.builders import COORD, ok, person, published_round, say
 
 ALICE = person("alice")
 
@@ -139,7 +138,7 @@ def test_a_leave_confirmation_cannot_be_used_by_someone_else(circlebot):
 
 def test_status_shows_circles_prompt_and_open_goals(circlebot):
     people = published_round(circlebot)
-    from tests.engine_helpers import post_week
+    from tests.builders import post_week
 
     post_week(circlebot)
     ok(circlebot, people[0], 'goal set "Give a talk" by 2027-02-01')

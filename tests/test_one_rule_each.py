@@ -12,8 +12,8 @@ from bot.config import SchedulingConfig
 from bot.text import split_text
 from circles.cycle import run_due
 from circles.model import Goal, OutboxMessage
+from tests.builders import enrol, ok, published_round, say
 from tests.conftest import COORD, person
-from tests.engine_helpers import enrol, ok, published_round, say
 
 
 def test_a_member_paused_until_a_date_is_not_matched_on_that_date_but_is_the_day_after(circlebot, clock):

@@ -9,8 +9,7 @@ from sqlalchemy import func, select
 from bot.presenters import render_payload
 from circles.model import Circle, Membership, OutboxMessage, PairHistory, Round
 from circles.notices import CircleFormed, from_payload
-from tests.conftest import COORD, person
-from tests.engine_helpers import enrol, ok, published_round, say
+from tests.builders import COORD, enrol, ok, person, published_round, say
 
 
 def test_coordinator_creates_a_program_with_the_documented_syntax(circlebot):
@@ -174,7 +173,7 @@ def people_ids(session) -> dict[str, int]:  # type: ignore[no-untyped-def]
 def test_custom_prompts_come_first(circlebot, db):
     published_round(circlebot, 8)
     ok(circlebot, COORD, 'prompt add "What did you teach someone this week?"')
-    from tests.engine_helpers import post_week
+    from tests.builders import post_week
 
     post_week(circlebot)
     assert "What did you teach someone this week?" in ok(circlebot, person("u0"), "status").plain_text()

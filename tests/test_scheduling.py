@@ -7,18 +7,19 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import os
-import time
 
 import pytest
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
 from sqlalchemy import Engine, create_engine, func, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from benchmarks._fake_world import seed_world
 from bot.config import SchedulingConfig
 from bot.scheduling import CircleScheduler, start_scheduler
 from circles.db import session_factory, unit_of_work
 from circles.leader import LeaderElection
 from circles.model import JobRun, OutboxMessage
+from tests.builders import seed_world
+from tests.fakes.settle import SETTLE_SECONDS
 
 PG_URL = os.environ.get("CIRCLES_TEST_DATABASE_URL")
 PROMPT_TIME = dt.datetime(2026, 10, 19, 8, 0, tzinfo=dt.UTC)  # Monday 10:00 in Berlin
@@ -35,11 +36,18 @@ def prompts(db: sessionmaker[Session]) -> int:
         return s.scalar(select(func.count()).where(OutboxMessage.key.like("prompt:%"))) or 0
 
 
-async def until(condition, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out waiting"
-        await asyncio.sleep(0.02)
+def job_run(scheduler: CircleScheduler, job_id: str) -> asyncio.Future[JobExecutionEvent]:
+    """Resolves when APScheduler reports the next run of ``job_id`` finished (executed or
+    failed): the scheduler's own signal, not a poll of its effects."""
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[JobExecutionEvent] = loop.create_future()
+
+    def heard(event: JobExecutionEvent) -> None:
+        if event.job_id == job_id:
+            loop.call_soon_threadsafe(lambda: done.done() or done.set_result(event))
+
+    scheduler.scheduler.add_listener(heard, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
+    return done
 
 
 async def test_the_started_scheduler_catches_up_at_once_and_wakes_at_each_programs_local_time(db) -> None:  # type: ignore[no-untyped-def]
@@ -47,7 +55,10 @@ async def test_the_started_scheduler_catches_up_at_once_and_wakes_at_each_progra
     scheduler = await start_scheduler(db, CFG, clock=lambda: PROMPT_TIME)
     try:
         assert scheduler.is_leader
-        await until(lambda: prompts(db) == 4)  # the sweep ran on becoming leader
+        # becoming leader woke the sweep; it runs on the loop's next turn, after this listens
+        swept = await asyncio.wait_for(job_run(scheduler, "sweep"), SETTLE_SECONDS)
+        assert swept.exception is None
+        assert prompts(db) == 4  # the sweep ran on becoming leader
         jobs = {job.id: job for job in scheduler.scheduler.get_jobs()}
         program_job = next(job for name, job in jobs.items() if name.startswith("program:"))
         assert str(program_job.trigger.timezone) == "Europe/Berlin"
@@ -83,7 +94,7 @@ async def test_two_schedulers_started_at_once_elect_one_leader_and_each_job_runs
         await asyncio.gather(*(r.start() for r in replicas))
         assert sorted(r.is_leader for r in replicas) == [False, True]
         await asyncio.gather(*(r.sweep() for r in replicas), *(r.sweep() for r in replicas))
-        await until(lambda: prompts(db) == 6)
+        assert prompts(db) == 6  # the leader's sweeps were awaited above
         with db() as s:
             runs = s.scalars(select(JobRun.key).where(JobRun.key.like("r%:prompt:%"))).all()
         assert len(runs) == len(set(runs)) == 6

@@ -6,12 +6,12 @@ import datetime as dt
 
 from sqlalchemy import update
 
-from benchmarks._fake_world import seed_world
 from bot.config import SchedulingConfig
 from bot.status import status_report
 from circles.cycle import run_due
 from circles.db import unit_of_work
 from circles.model import OutboxMessage
+from tests.builders import seed_world
 
 NOW = dt.datetime(2026, 10, 19, 8, 5, tzinfo=dt.UTC)
 

@@ -8,7 +8,8 @@ import datetime as dt
 from sqlalchemy import select
 
 from circles.model import Goal, Member, Program
-from tests.fakes.fake_slack import SlackHarness, all_mrkdwn, pings, text_of
+from tests.fakes.slack.blockkit import all_mrkdwn, pings, text_of
+from tests.fakes.slack.harness import SlackHarness
 
 
 async def test_help_is_ephemeral_and_lists_commands(slack: SlackHarness) -> None:
@@ -209,3 +210,8 @@ async def test_program_names_are_stored_raw(slack: SlackHarness, db) -> None:  #
     await slack.command('program create "<!here> & friends"', user="U_ADMIN")
     with db() as s:
         assert s.scalar(select(Program.name)) == "<!here> & friends"
+
+
+async def test_say_returns_what_the_member_was_shown(slack: SlackHarness) -> None:
+    seen = await slack.say("U1", "help")
+    assert "/circle join" in seen.text and seen.ephemeral

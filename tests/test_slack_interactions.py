@@ -10,7 +10,8 @@ from sqlalchemy import select
 from circles.db import unit_of_work
 from circles.model import CheckIn, Circle, Profile, Pulse, Response, Workspace
 from circles.usecases import weekly
-from tests.fakes.fake_slack import SlackHarness, all_mrkdwn, pings, text_of
+from tests.fakes.slack.blockkit import all_mrkdwn, pings, text_of
+from tests.fakes.slack.harness import SlackHarness
 
 
 async def post_first_prompt(slack: SlackHarness, db) -> dict[int, tuple[str, str]]:  # type: ignore[no-untyped-def]

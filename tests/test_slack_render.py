@@ -16,7 +16,7 @@ from adapters.slack.render import (
     reply_blocks,
 )
 from bot.replies import Button, Field, Form, FormField, Reply, Section
-from tests.fakes.fake_slack import all_mrkdwn, pings
+from tests.fakes.slack.blockkit import all_mrkdwn, pings
 
 
 def test_user_text_is_escaped_so_broadcasts_and_mentions_never_ping() -> None:

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestServer
 from sqlalchemy import select
 
@@ -18,19 +19,18 @@ from bot.bootstrap import App, build_slack, wire
 from bot.config import Config, ConfigError
 from bot.core import CircleBot
 from circles.model import Member
-from tests.fakes.fake_slack import (
-    FakeSlack,
-    SlackHarness,
-    SlackSim,
-    text_of,
-    wait_for,
-)
+from tests.fakes.settle import SETTLE_SECONDS
+from tests.fakes.slack.blockkit import text_of
+from tests.fakes.slack.harness import SlackHarness
+from tests.fakes.slack.server import FakeSlack
+from tests.fakes.slack.sim import SlackSim
 
 
 @pytest.fixture
 async def server(slack: SlackHarness) -> AsyncIterator[TestServer]:
     srv = TestServer(http_app(slack.app, "/slack/events"), host="127.0.0.1")
-    await srv.start_server()
+    with slack.tracking():  # each connection's handler (and what it starts) is in flight
+        await srv.start_server()
     yield srv
     await srv.close()
 
@@ -50,7 +50,8 @@ async def test_a_signed_slash_command_over_http_is_answered(slack: SlackHarness,
     before = slack.listeners.handled
     resp = await post(server, body, slack.sim.sign(body))
     assert resp.status == 200
-    await wait_for(lambda: slack.listeners.handled > before)
+    await slack.settled()
+    assert slack.listeners.handled > before
     assert "/circle join" in text_of(slack.reply_to(payload["response_url"]))
 
 
@@ -87,15 +88,17 @@ async def test_the_ack_comes_before_the_slow_work(slack: SlackHarness, server: T
     assert resp.status == 200
     assert slack.reply_to(payload["response_url"]) == {}  # nothing done yet: still held
     assert slack.listeners.busy == 1
+    assert slack.inflight.pending()  # the held listener is seen as in flight
     slack.fake.gates["users.info"].set()
-    await wait_for(lambda: slack.listeners.busy == 0)
+    await slack.settled()
+    assert slack.listeners.busy == 0
     assert "/circle join" in text_of(slack.reply_to(payload["response_url"]))
 
 
 async def test_an_expired_token_tells_the_user_to_reinstall(slack: SlackHarness) -> None:
     slack.fake.revoke("T1")
     payload = slack.sim.slash("status", user="U1")
-    resp = await slack.send(slack.sim.form_body(payload), expect_listener=False)
+    resp = await slack.send(slack.sim.form_body(payload))
     assert resp.status == 200  # Slack shows this text to the user who typed the command
     assert "reinstall it" in resp.body
 
@@ -106,7 +109,8 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-async def test_run_slack_http_mode_serves_the_endpoint_and_registers_the_gateway(db) -> None:  # type: ignore[no-untyped-def]
+async def test_run_slack_http_mode_serves_the_endpoint_and_registers_the_gateway(
+        db, monkeypatch: pytest.MonkeyPatch) -> None:  # type: ignore[no-untyped-def]
     fake = await FakeSlack().start()
     team = fake.add_team("T1")
     fake.add_user("T1", "U1", "bo")
@@ -114,6 +118,14 @@ async def test_run_slack_http_mode_serves_the_endpoint_and_registers_the_gateway
     config.slack.mode, config.slack.port = "http", free_port()
     config.slack.signing_secret, config.slack.bot_token = "s3cret", team.bot_token
     config.slack.api_base_url = fake.api_base
+    listening = asyncio.Event()
+    start_site = web.TCPSite.start
+
+    async def start_and_tell(site: web.TCPSite) -> None:
+        await start_site(site)
+        listening.set()
+
+    monkeypatch.setattr(web.TCPSite, "start", start_and_tell)
     running = wire(App(config, db.kw["bind"], db, CircleBot(db, config)), "slack")
     task = asyncio.create_task(running.adapters["slack"]())
     sim = SlackSim(fake, "s3cret")
@@ -122,15 +134,12 @@ async def test_run_slack_http_mode_serves_the_endpoint_and_registers_the_gateway
     try:
         async with aiohttp.ClientSession() as http:
             url = f"http://127.0.0.1:{config.slack.port}/slack/events"
-            for _ in range(200):
-                try:
-                    resp = await http.post(url, data=body, headers={
-                        "content-type": "application/x-www-form-urlencoded", **sim.sign(body)})
-                    break
-                except aiohttp.ClientConnectionError:
-                    await asyncio.sleep(0.02)
+            await asyncio.wait_for(listening.wait(), SETTLE_SECONDS)
+            resp = await http.post(url, data=body, headers={
+                "content-type": "application/x-www-form-urlencoded", **sim.sign(body)})
             assert resp.status == 200
-        await wait_for(lambda: bool(fake.responses))
+        # run_slack builds its own app: wait for what the fake Slack receives
+        await fake.in_flight.until(lambda: bool(fake.responses), what="the reply")
         assert "/circle join" in text_of(fake.responses[-1])
         assert running.gateways["slack"].platform == "slack"
         assert running.worker.gateways is running.gateways
@@ -152,17 +161,18 @@ async def test_socket_mode_end_to_end_acks_envelopes(db) -> None:  # type: ignor
     sim = SlackSim(fake)
     try:
         payload = sim.slash('goal set "Ship the thing"', user="U1")
+        # push() returns the client's ack; run_slack builds its own app, so the rest is
+        # waited for as what the fake Slack receives
         await fake.push({"envelope_id": "env-1", "type": "slash_commands",
                          "accepts_response_payload": True, "payload": payload})
-        await wait_for(lambda: any(a.get("envelope_id") == "env-1" for a in fake.acks))
-        await wait_for(lambda: bool(fake.responses))
+        await fake.in_flight.until(lambda: bool(fake.responses), what="the reply")
         assert "Goal 1 set" in text_of(fake.responses[-1])
         event = sim.event({"type": "app_home_opened", "user": "U1", "tab": "home",
                            "channel": "D1", "event_ts": "1.1"})
         await fake.push({"envelope_id": "env-2", "type": "events_api",
                          "accepts_response_payload": False, "payload": event})
-        await wait_for(lambda: any(a.get("envelope_id") == "env-2" for a in fake.acks))
-        await wait_for(lambda: bool(fake.calls_to("views.publish")))
+        await fake.in_flight.until(lambda: bool(fake.calls_to("views.publish")),
+                                   what="the Home tab")
         assert "Ship the thing" in text_of(fake.calls_to("views.publish")[-1].params["view"])
         assert "apps.connections.open" in fake.methods()
     finally:

@@ -7,8 +7,7 @@ import asyncio
 from sqlalchemy import select
 
 from circles.model import PromptPost, Workspace
-from tests.conftest import COORD, person
-from tests.engine_helpers import ok, post_week, published_round, say
+from tests.builders import COORD, ok, person, post_week, published_round, say
 
 
 def test_a_member_of_another_workspace_cannot_be_found_or_rematched(circlebot):

@@ -11,8 +11,7 @@ from circles.db import unit_of_work
 from circles.model import CheckIn, Circle, OutboxMessage, PromptPost, Pulse, Response
 from circles.prompts import BANK, THEMES
 from circles.usecases import weekly as s
-from tests.conftest import person
-from tests.engine_helpers import ok, post_week, published_round, say
+from tests.builders import ok, person, post_week, published_round, say
 
 
 def test_the_bank_has_at_least_40_prompts_across_mentoring_themes():

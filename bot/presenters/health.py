@@ -55,6 +55,8 @@ def _program_section(h: ProgramHealth) -> Section:
 
 def health_reply(healths: list[ProgramHealth]) -> Reply:
     """`/circle health` for the given programs (one section each)."""
+    if not healths:
+        return Reply(text="No programs yet.", title="Circle health")
     total_risk = sum(len(h.at_risk) for h in healths)
     return Reply(text=f"{fmt.counted(total_risk, 'circle')} at risk.", title="Circle health",
                  sections=[_program_section(h) for h in healths])
