@@ -197,14 +197,19 @@ class Partition:
         """Shared-time penalty of out's circle once `inn` (or nobody, -1) takes out's place."""
         mask, count = self.mates_mask[out], self.mates_count[out]
         if inn >= 0:
-            mask, count = shared_hours(self.inst.hours, (inn,), mask, count)
+            a = self.inst.hours[inn]
+            if a:  # inlined shared_hours for one member: this runs for every candidate move
+                mask &= a
+                count += 1
         return time_penalty(mask, count, self.inst.min_hours)
 
     def time_pen_in(self, g: int, inn: int) -> float:
         """Shared-time penalty of circle g once `inn` joins it."""
-        mask, count = shared_hours(
-            self.inst.hours, (inn,), self.circle_mask[g], self.circle_count[g]
-        )
+        mask, count = self.circle_mask[g], self.circle_count[g]
+        a = self.inst.hours[inn]
+        if a:  # inlined shared_hours for one member, as in time_pen_out
+            mask &= a
+            count += 1
         return time_penalty(mask, count, self.inst.min_hours)
 
     def total(self) -> float:
