@@ -16,34 +16,29 @@ import time
 from collections.abc import Sequence
 
 from benchmarks.instances import generate, previous_round
-from circles.matching import (
-    Candidate,
-    MatchResult,
-    MatchSettings,
-    _Inst,
-    _sizes,
-    form_circles,
-)
+from circles.matching import Candidate, MatchResult, MatchSettings, form_circles
+from circles.matching.form import circle_sizes
+from circles.matching.scoring import Instance
 
 
-def group_value(inst: _Inst, ids: Sequence[int], pairwise_only: bool = False) -> float:
+def group_value(inst: Instance, ids: Sequence[int], pairwise_only: bool = False) -> float:
     """The matcher's internal objective for one circle: compatibility minus rule penalties."""
     idx = [inst.index[i] for i in ids]
-    v = sum(inst.pen(a, b) for k, a in enumerate(idx) for b in idx[k + 1 :])
-    return v if pairwise_only else v - inst.avail_pen(idx)
+    v = sum(inst.score(a, b) for k, a in enumerate(idx) for b in idx[k + 1 :])
+    return v if pairwise_only else v - inst.circle_time_penalty(idx)
 
 
-def violations(inst: _Inst, groups: Sequence[Sequence[int]]) -> tuple[int, int]:
+def violations(inst: Instance, groups: Sequence[Sequence[int]]) -> tuple[int, int]:
     """(recent pairs re-met, circles below the shared-hours minimum)."""
     repeats = tz = 0
     for ids in groups:
         idx = sorted(inst.index[i] for i in ids)
         repeats += sum((a, b) in inst.recent for k, a in enumerate(idx) for b in idx[k + 1 :])
-        tz += inst.avail_pen(idx) > 0
+        tz += inst.circle_time_penalty(idx) > 0
     return repeats, tz
 
 
-def breaks(inst: _Inst, groups: Sequence[Sequence[int]]) -> int:
+def breaks(inst: Instance, groups: Sequence[Sequence[int]]) -> int:
     """Hard rules broken: repeated pairs, opted-out pairs, circles without shared time."""
     repeats, tz = violations(inst, groups)
     never = 0
@@ -53,12 +48,12 @@ def breaks(inst: _Inst, groups: Sequence[Sequence[int]]) -> int:
     return repeats + tz + never
 
 
-def compat(inst: _Inst, groups: Sequence[Sequence[int]]) -> float:
+def compat(inst: Instance, groups: Sequence[Sequence[int]]) -> float:
     """Compatibility alone: the pair scores inside circles, no penalties."""
     total = 0.0
     for ids in groups:
         idx = [inst.index[i] for i in ids]
-        total += sum(inst.raw(a, b) for k, a in enumerate(idx) for b in idx[k + 1 :])
+        total += sum(inst.compat(a, b) for k, a in enumerate(idx) for b in idx[k + 1 :])
     return total
 
 
@@ -70,7 +65,7 @@ def random_baseline(
     pool = [c.id for c in cands]
     rng.shuffle(pool)
     groups: list[list[int]] = []
-    for size in _sizes(len(pool), s.min_size, s.max_size):
+    for size in circle_sizes(len(pool), s.min_size, s.max_size):
         g = [pool.pop()]
         while len(g) < size and pool:
             pick = next(
@@ -89,7 +84,7 @@ def random_baseline(
 # ----------------------------------------------------------------------------- exact optimum
 
 
-def exact_optimum(inst: _Inst, size: int, exclude: bool = True) -> tuple[float, list[list[int]]]:
+def exact_optimum(inst: Instance, size: int, exclude: bool = True) -> tuple[float, list[list[int]]]:
     """Set partitioning over every circle of `size`, solved to optimality with HiGHS.
 
     Returns the optimal value and circles (member ids)."""
@@ -98,7 +93,7 @@ def exact_optimum(inst: _Inst, size: int, exclude: bool = True) -> tuple[float, 
 
     n = inst.n
     cols = list(itertools.combinations(range(n), size))
-    ids = [c.id for c in inst.cands]
+    ids = [c.id for c in inst.candidates]
     values = [group_value(inst, [ids[x] for x in col]) for col in cols]
     # Circles that break a rule are left out (keeps the ILP small); if that leaves no
     # partition, fall back to all circles with the matcher's penalties.
@@ -155,7 +150,7 @@ def quality(instances: int) -> list[tuple[str, str]]:
         cands = generate(n, 1000 + k, regions=(0, 1), never_with_rate=0.03)
         recent = previous_round(cands, 4, k)
         s = MatchSettings(min_size=4, max_size=4, seed=k)
-        inst = _Inst(cands, s, recent)
+        inst = Instance(cands, s, recent)
         t = time.perf_counter()
         opt, opt_groups = exact_optimum(inst, 4)
         if opt == -float("inf"):  # no rule-keeping partition; rerun with penalties
@@ -227,7 +222,7 @@ def scale_one(n: int, method: str) -> dict[str, float]:
         res: MatchResult = form_circles(cands, s, recent)
         groups = [list(g.member_ids) for g in res.groups]
     elapsed = time.perf_counter() - t
-    inst = _Inst(cands, s, recent)
+    inst = Instance(cands, s, recent)
     reps, tz = violations(inst, groups)
     return {
         "time": elapsed,
@@ -276,12 +271,12 @@ def pairs(sizes: Sequence[int]) -> list[tuple[str, str]]:
             cands = generate(n, 7 + n, roles=kind == "mentor_pair", regions=(0, 1))
             recent = previous_round(cands, 2, n)
             s = MatchSettings(kind=kind, seed=3)  # type: ignore[arg-type]
-            inst = _Inst(cands, s, recent)
+            inst = Instance(cands, s, recent)
             t = time.perf_counter()
             res = form_circles(cands, s, recent)
             t_m = time.perf_counter() - t
             got = sum(
-                inst.pen(inst.index[g.member_ids[0]], inst.index[g.member_ids[1]])
+                inst.score(inst.index[g.member_ids[0]], inst.index[g.member_ids[1]])
                 for g in res.groups
             )
             g = nx.Graph()
@@ -290,17 +285,17 @@ def pairs(sizes: Sequence[int]) -> list[tuple[str, str]]:
                 seats = [
                     (i, k)
                     for i in range(n)
-                    if inst.mentor[i]
-                    for k in range(max(0, inst.cands[i].capacity))
+                    if inst.is_mentor[i]
+                    for k in range(max(0, inst.candidates[i].capacity))
                 ]
-                mentees = [i for i in range(n) if not inst.mentor[i]]
+                mentees = [i for i in range(n) if not inst.is_mentor[i]]
                 for m, k in seats:
                     for e in mentees:
-                        g.add_edge(("m", m, k), ("e", e), weight=inst.pen(m, e) + 2e6)
+                        g.add_edge(("m", m, k), ("e", e), weight=inst.score(m, e) + 2e6)
             else:
                 for a in range(n):
                     for b in range(a + 1, n):
-                        g.add_edge(a, b, weight=inst.pen(a, b) + 2e6)
+                        g.add_edge(a, b, weight=inst.score(a, b) + 2e6)
             t = time.perf_counter()
             mate = nx.max_weight_matching(g, maxcardinality=True)
             t_x = time.perf_counter() - t
