@@ -51,7 +51,6 @@ class Partition:
         self.near: dict[int, list[int]] = {}
         self.work = 0
         self.limit = 0
-        self.deadline = 0.0
         self.bench = -1
         self.objective = 0.0
         self.log: MoveLog | None = None
