@@ -90,3 +90,12 @@ def test_tampered_button_values_get_a_friendly_error_and_change_nothing(circlebo
     for form_id, context in [("answer", "x"), ("nope", ""), ("pulse_comment", "")]:
         reply = asyncio.run(circlebot.handle_form(me, form_id, context, {}))
         assert reply.tone == "error" and "couldn't understand" in reply.text, (form_id, context)
+
+
+def test_the_matcher_knows_exactly_the_circle_kinds_the_rules_define():
+    import typing
+
+    from circles import matching, rules
+
+    assert set(typing.get_args(matching.CircleKind)) == set(rules.KINDS)
+    assert matching.PAIR_KINDS == rules.PAIR_KINDS

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+from circles import rules
 from circles.matching.scoring import Instance
 
-_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_DAYS = tuple(d.capitalize() for d in rules.WEEKDAYS)
 
 
 def _join(items: Sequence[str]) -> str:

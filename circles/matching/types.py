@@ -9,11 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from circles import rules
+
 CircleKind = Literal[
     "peer", "pod", "mentor_pair", "near_peer", "reverse", "skill_swap", "cross_functional"
 ]
-# Kinds whose circles are pairs; they check shared time pair by pair rather than per circle.
-PAIR_KINDS: frozenset[str] = frozenset({"mentor_pair", "near_peer", "reverse", "skill_swap"})
+# Kinds whose circles are pairs check shared time pair by pair rather than per circle.
+PAIR_KINDS = rules.PAIR_KINDS
 
 
 @dataclass(frozen=True)
