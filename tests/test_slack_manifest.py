@@ -38,3 +38,10 @@ def test_manifest_declares_the_configured_command_and_socket_mode() -> None:
     assert f"- command: {SlackConfig().command}" in MANIFEST
     assert "socket_mode_enabled: true" in MANIFEST
     assert "home_tab_enabled: true" in MANIFEST and "is_enabled: true" in MANIFEST
+
+
+def test_the_fake_slack_checks_every_call_against_the_published_web_api_spec():
+    from tests.fakes.slack.server import required_args
+
+    required = required_args()
+    assert "channel" in required["chat.postMessage"] and "users" in required["conversations.invite"]

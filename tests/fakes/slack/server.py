@@ -28,7 +28,8 @@ from tests.fakes.slack.blockkit import check_message
 from tests.fakes.slack.state import Call, SlackState
 from tests.fakes.slack.web_api import METHODS, checked, error, oauth_access
 
-SPEC = Path("/work/shared/specs/slack/web_api_openapi_v2.json")
+# shared/ sits beside the checkout (on CI too); the spec is read from there
+SPEC = Path(__file__).resolve().parents[4] / "shared/specs/slack/web_api_openapi_v2.json"
 JSON_ARGS = ("blocks", "view", "attachments")
 
 
