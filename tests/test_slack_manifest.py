@@ -44,4 +44,4 @@ def test_the_fake_slack_checks_every_call_against_the_published_web_api_spec():
     from tests.fakes.slack.server import required_args
 
     required = required_args()
-    assert "channel" in required["chat.postMessage"] and "name" in required["conversations.create"]
+    assert len(required) > 100 and required["chat.postMessage"] == {"channel"}
