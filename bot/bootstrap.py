@@ -8,24 +8,28 @@ libraries are imported on use, so a console session never loads Bolt or discord.
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import sys
+from collections import Counter
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Config
 from bot.core import CircleBot
-from bot.delivery import DeliveryWorker
+from bot.delivery import DEFER_SECONDS, DeliveryWorker, RateLimiter
 from bot.ports import ChatGateway
 from bot.replies import Reply
 from bot.scheduling import CircleScheduler
 from circles.db import make_engine, session_factory, upgrade
+from circles.jobs import run_due
 from circles.leader import LeaderElection
+from circles.model import OutboxMessage, Workspace
 
 if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
@@ -124,16 +128,58 @@ def wire(app: App, platform: str) -> Running:
         check_config(config)
         client, gateways["discord"] = build_discord(app.bot, config)
         adapters["discord"] = partial(run_discord, client, config.discord.token)
-    if "console" in wanted:
-        from adapters.console.adapter import ConsoleGateway, run_console
-
-        gateways["console"] = ConsoleGateway(lambda text: print(f"\n{text}", flush=True))
-        console = partial(run_console, app.bot, sys.stdout)
     worker = DeliveryWorker(app.sessions, gateways, config.scheduling)
+    if "console" in wanted:
+        console = wire_console(app, gateways, worker, sys.stdout)
     scheduler = (CircleScheduler(app.sessions, config.scheduling, app.bot.clock,
                                  LeaderElection(app.engine))
                  if config.scheduling.enabled else None)
     return Running(gateways, worker, scheduler, adapters, console)
+
+
+def wire_console(app: App, gateways: dict[str, ChatGateway], worker: DeliveryWorker,
+                 out: TextIO, ask: Callable[[str], str] = input) -> Starter:
+    """The console's gateway and its settable clock: the core, the delivery worker and the
+    scheduler all read that clock, so `/clock +1w` moves the whole bot a week, running what
+    falls due (the cycle engine) and delivering it (this worker, through this gateway)."""
+    from adapters.console.adapter import ConsoleGateway, Timekeeper, run_console
+    from adapters.console.clock import ConsoleClock
+
+    clock = ConsoleClock(app.bot.clock)
+    app.bot.clock = clock.now
+    worker.clock = clock.now
+    gateway = ConsoleGateway(lambda text: print(f"\n{text}", file=out, flush=True))
+    gateways["console"] = gateway
+    if set(gateways) == {"console"}:  # nothing to pace in a terminal: no platform rate limits
+        worker.limiter = RateLimiter(0, 0, clock=lambda: clock.now().timestamp())
+
+    async def due(now: dt.datetime) -> Counter[str]:
+        return await asyncio.to_thread(run_due, app.sessions, now, app.config.scheduling)
+
+    async def deliver() -> int:
+        """Send everything due; a post waiting for its circle's new space is deferred a few
+        seconds, so let those seconds pass on the console's clock rather than wait for them."""
+        sent = 0
+        for _ in range(5):
+            while handled := await worker.run_once():
+                sent += handled
+            soon = clock.now() + dt.timedelta(seconds=DEFER_SECONDS + 1)
+            if not await asyncio.to_thread(_pending_before, app.sessions, soon):
+                break
+            clock.set(soon)
+        return sent
+
+    return partial(run_console, app.bot, out, ask, gateway=gateway,
+                   time=Timekeeper(clock, due, deliver))
+
+
+def _pending_before(sessions: sessionmaker[Session], when: dt.datetime) -> bool:
+    """Is a console message still waiting to be sent, due before ``when``?"""
+    with sessions() as session:
+        return session.scalar(
+            select(OutboxMessage.id).join(Workspace, Workspace.id == OutboxMessage.workspace_id)
+            .where(OutboxMessage.status == "pending", OutboxMessage.not_before <= when,
+                   Workspace.platform == "console").limit(1)) is not None
 
 
 @dataclass
