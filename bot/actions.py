@@ -128,6 +128,12 @@ class ConfirmRematch(Action):
     pending_id: int
 
 
+@action("confirm_round_end")
+@dataclasses.dataclass(frozen=True)
+class ConfirmRoundEnd(Action):
+    pending_id: int
+
+
 @action("publish_round")
 @dataclasses.dataclass(frozen=True)
 class PublishRound(Action):

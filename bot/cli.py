@@ -8,7 +8,14 @@ from collections.abc import Sequence
 
 from bot import config as config_mod
 
-PLATFORMS = ("console", "slack", "discord", "slack,discord")
+PLATFORMS = config_mod.PLATFORMS
+
+
+def _platform(value: str) -> str:
+    try:
+        return config_mod.check_platform(value, "--platform")
+    except config_mod.ConfigError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -18,7 +25,9 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--database", help="database URL (default: sqlite:///circlebot.sqlite3)")
     sub = p.add_subparsers(dest="command")
     run = sub.add_parser("run", help="run the bot (console adapter by default)")
-    run.add_argument("--platform", choices=PLATFORMS, help="which chat platform(s) to serve")
+    run.add_argument("--platform", type=_platform, metavar="PLATFORM",
+                     help="console (the default), slack or discord; name two with a comma "
+                          "between them to serve both from one process")
     run.add_argument("--shard-ids", help="Discord: comma-separated shard ids this process runs")
     run.add_argument("--shard-count", type=int, help="Discord: total number of shards")
     sub.add_parser("console", help="same as `run --platform console`")

@@ -19,6 +19,22 @@ class ConfigError(ValueError):
     pass
 
 
+#: what `circlebot run` can serve; "slack,discord" runs both from one process
+PLATFORMS = ("console", "slack", "discord", "slack,discord")
+
+
+def check_platform(value: str, where: str = "[bot] platform") -> str:
+    """The platform setting in its one spelling, or a ConfigError naming the choices (an
+    unknown platform would otherwise start nothing and run forever)."""
+    parts = sorted({p.strip().lower() for p in str(value).split(",") if p.strip()},
+                   key=lambda p: PLATFORMS.index(p) if p in PLATFORMS else len(PLATFORMS))
+    norm = ",".join(parts)
+    if norm not in PLATFORMS:
+        raise ConfigError(f"{where} = {value!r}: use console, slack or discord "
+                          "(or slack,discord to serve both)")
+    return norm
+
+
 @dataclass
 class DatabaseConfig:
     url: str = "sqlite:///circlebot.sqlite3"
@@ -154,6 +170,7 @@ def load(path: str | Path | None = None, environ: dict[str, str] | None = None) 
 
 def _check(cfg: Config) -> None:
     """Settings the scheduler would otherwise trip over hours later are refused at start."""
+    cfg.bot.platform = check_platform(cfg.bot.platform)
     sc = cfg.scheduling
     try:
         rules.parse_hhmm(str(sc.digest_time))

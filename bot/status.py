@@ -27,7 +27,7 @@ def render_status(facts: StatusFacts, now: dt.datetime) -> str:
         due: list[tuple[str, NextDue | None]] = [("prompt", r.next_prompt), ("check-in", r.next_checkin)]
         for kind, nxt in due:
             if nxt is not None:
-                lines.append(f"    next {kind}: {_when(nxt.at, now)} for {nxt.circles} circle(s)")
+                lines.append(f"    next {kind}: {_when(nxt.at, now)} for {nxt.circles} {'circle' if nxt.circles == 1 else 'circles'}")
         if r.round_ends is not None:
             lines.append(f"    round ends: {_when(r.round_ends, now)}")
     if not facts.rounds:

@@ -24,7 +24,7 @@ def _snapshot(db):
     ("goal", "'goal' needs a subcommand. Try one of: set, done, note, list"),
     ("goal finish 1", "'finish' isn't a goal command"),
     ("pause until tomorrw", "Use YYYY-MM-DD"),
-    ("pause", "The until is missing"),
+    ("pause", "The date to pause until is missing"),
     ("pulse five", "'five' isn't a whole number"),
     ("pulse 9", "must be from 1 to 5"),
     ("checkin maybe", "Use yes, not-yet or skipped"),

@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from adapters.console.adapter import ConsoleSession, run_console
 from bot.cli import main
 
@@ -98,3 +100,21 @@ def test_status_shows_the_outbox_backlog(tmp_path, capsys):
     url = f"sqlite:///{tmp_path / 's.sqlite3'}"
     assert main(["--database", url, "status"]) == 0
     assert "outbox" in capsys.readouterr().out.lower()
+
+
+def test_an_unknown_platform_in_the_config_is_refused_like_the_flag(tmp_path, capsys):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[bot]\nplatform = "teams"\n')
+    assert main(["--config", str(cfg), "run"]) == 2
+    assert "[bot] platform = 'teams': use console, slack or discord" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["run", "--platform", "teams"])
+    assert "--platform = 'teams': use console, slack or discord" in capsys.readouterr().err
+
+
+def test_run_help_lists_each_platform_once(capsys):
+    with pytest.raises(SystemExit):
+        main(["run", "--help"])
+    out = " ".join(capsys.readouterr().out.split()).lower()
+    platform_help = out[out.index("--platform platform "):out.index("--shard-ids shard_ids ")]
+    assert all(platform_help.count(name) == 1 for name in ("console", "slack", "discord")), out

@@ -213,7 +213,7 @@ def test_a_prompt_beyond_the_grace_period_is_skipped_with_one_note_to_the_coordi
     assert counts["prompt"] == 0 and counts["prompt_skipped"] == 3
     assert keys(db, "prompt:") == []
     notes = dms_to(db, "UCOORD")
-    assert len(notes) == 1 and "3 circle(s)" in render_payload(notes[0].payload).text
+    assert len(notes) == 1 and "3 circles" in render_payload(notes[0].payload).text
     with db() as s:
         assert s.scalars(select(JobRun.status).where(JobRun.key.like("r%:prompt:%"))).all() == ["skipped"] * 3
     run_due(db, at("2026-06-02T12:00"), CFG)

@@ -191,7 +191,8 @@ async def test_ending_the_round_archives_and_locks_every_thread(world, fake, db,
     await publish(h)
     await deliver(worker, clock)
     await h.slash("goal set", {"text": "Ship it"}, user_id=PEOPLE[0])
-    await h.slash("round end", user_id=COORD, permissions=MANAGE_GUILD)
+    asked = await h.slash("round end", user_id=COORD, permissions=MANAGE_GUILD)
+    await h.press(asked.buttons["End the round"], user_id=COORD, permissions=MANAGE_GUILD)
     await deliver(worker, clock)
     for circle, _ in circles_with_people(db):
         meta = fake.channels[circle.space_id]["thread_metadata"]

@@ -254,7 +254,10 @@ async def test_rounds_preview_move_publish_health_rematch_end(discord_bot, core,
     assert sneaky.is_error
     assert "Moved User611" in (await discord_bot.press(
         rematch.buttons["Move them"], user_id=COORD, permissions=MANAGE_GUILD)).text
-    assert "Round 1 ended" in (await coordinator(discord_bot, "round end")).text
+    asked = await coordinator(discord_bot, "round end")
+    assert "End round 1" in asked.text
+    assert "Round 1 ended" in (await discord_bot.press(
+        asked.buttons["End the round"], user_id=COORD, permissions=MANAGE_GUILD)).text
     wrong = await coordinator(discord_bot, "round publish")
     assert wrong.is_error
 

@@ -36,7 +36,7 @@ def test_health_reports_rates_pulse_and_flags_circles_at_risk_with_a_reason(circ
     reply = ok(circlebot, COORD, "health")
     text = reply.plain_text()
     assert reply.visibility == "ephemeral"
-    assert "1 circle(s) at risk" in text
+    assert "1 circle at risk" in text
     assert "✅ **Spring circles · circle 1**" in text and "answers 100%" in text and "pulse 5.0" in text
     assert "⚠️ **Spring circles · circle 2**" in text and "pulse is low (1.5/5)" in text
 
@@ -59,7 +59,7 @@ def test_health_shows_pulse_trend_and_members_to_rematch(circlebot, db, clock):
 def test_a_quiet_circle_is_flagged_after_two_weeks(circlebot, clock):
     published_round(circlebot, 4, size="4-4")
     post_week(circlebot, 1)
-    assert "0 circle(s) at risk" in ok(circlebot, COORD, "health").text
+    assert "0 circles at risk" in ok(circlebot, COORD, "health").text
     clock.advance(days=15)
     assert "no activity for 14+ days" in ok(circlebot, COORD, "health").plain_text()
 

@@ -76,7 +76,7 @@ def test_opting_out_of_someone_unknown_or_yourself_is_refused(circlebot, db):
 def test_coordinators_set_matching_weights_per_program(circlebot, db):
     ok(circlebot, COORD, 'program create "Mixed" kind=cross-functional weights=interests:2')
     reply = ok(circlebot, COORD, 'program set "Mixed" weights=department:-1 repeat=5 hours=2')
-    assert "repeat=5" in reply.text
+    assert "repeat window 5 rounds" in reply.text
     with db() as session:
         p = session.scalar(select(Program))
     assert p.weights == {"interests": 2.0, "department": -1.0}

@@ -119,9 +119,18 @@ def test_cannot_publish_twice_while_a_round_is_active(circlebot):
     assert "still active" in say(circlebot, COORD, "round publish").text
 
 
+def end_round(bot) -> None:  # type: ignore[no-untyped-def]
+    """`round end` asks first; the coordinator presses "End the round"."""
+    asked = ok(bot, COORD, "round end")
+    assert "End round" in asked.text
+    button = asked.buttons[0]
+    assert button.label == "End the round"
+    assert bot.handle_action_sync(COORD, button.action, button.value).tone == "success"
+
+
 def test_the_next_round_avoids_repeating_pairs(circlebot, db):
     published_round(circlebot, 16, size="4-4")
-    ok(circlebot, COORD, "round end")
+    end_round(circlebot)
     ok(circlebot, COORD, "round preview")
     with db() as session:
         r1 = {frozenset((a, b)) for a, b in session.execute(select(PairHistory.member_a, PairHistory.member_b))}
@@ -137,7 +146,7 @@ def test_the_next_round_avoids_repeating_pairs(circlebot, db):
 def test_ending_a_round_archives_spaces_and_checks_in_on_goals(circlebot, db):
     people = published_round(circlebot, 8)
     ok(circlebot, people[0], 'goal set "Ship it"')
-    ok(circlebot, COORD, "round end")
+    end_round(circlebot)
     with db() as session:
         keys = set(session.scalars(select(OutboxMessage.key)))
     assert sum(k.startswith("archive:") for k in keys) == 2

@@ -24,7 +24,7 @@ def test_status_shows_the_next_prompt_check_in_round_end_and_the_outbox_backlog(
         s.execute(update(OutboxMessage).where(OutboxMessage.key == f"prompt:{w.circle_ids[0]}:1")
                   .values(status="failed", last_error="channel_not_found"))
     report = status_report(db, NOW)
-    assert "next prompt: 2026-10-26 09:00 UTC (in 7d 0h) for 3 circle(s)" in report
+    assert "next prompt: 2026-10-26 09:00 UTC (in 7d 0h) for 3 circles" in report
     assert "next check-in: 2026-10-23 09:00 UTC" in report
     assert "round ends: 2026-11-30 09:00 UTC" in report
     assert "pending 2 · sending 0 · failed 1" in report

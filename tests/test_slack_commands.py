@@ -140,7 +140,10 @@ async def test_full_round_preview_publish_channels_and_end(slack: SlackHarness, 
     health = await slack.command("health", user="U_ADMIN")
     assert "Spring Circles" in text_of(health)
     assert "coordinators" in text_of(await slack.command("health", user="U1"))
-    ended = await slack.command("round end", user="U_ADMIN")
+    asked = await slack.command("round end", user="U_ADMIN")
+    confirm = next(e for b in asked["blocks"] if b["type"] == "actions" for e in b["elements"])
+    assert confirm["text"]["text"] == "End the round"
+    ended = await slack.press(confirm["action_id"], confirm["value"], user="U_ADMIN", ephemeral=True)
     assert "ended" in text_of(ended)
     await slack.deliver()
     assert all(slack.fake.channel_by_name(n)["is_archived"] for n in names)

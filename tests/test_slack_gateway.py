@@ -215,7 +215,9 @@ async def test_a_deleted_circle_channel_is_reported_to_coordinators(slack: Slack
     channel = slack.fake.calls_to("conversations.create")[0]
     space = slack.fake.channel_by_name(channel.params["name"])["id"]
     slack.fake.delete_channel(space)
-    await slack.command("round end", user="U_ADMIN")
+    asked = await slack.command("round end", user="U_ADMIN")
+    confirm = next(e for b in asked["blocks"] if b["type"] == "actions" for e in b["elements"])
+    await slack.press(confirm["action_id"], confirm["value"], user="U_ADMIN", ephemeral=True)
     await slack.deliver()
     with db() as s:
         row = s.scalar(select(OutboxMessage).where(OutboxMessage.action == "archive_space"))

@@ -139,7 +139,7 @@ def test_goals_set_note_done_and_list(circlebot):
     ok(circlebot, me, 'goal note 1 "Outline written"')
     ok(circlebot, me, "goal done 2")
     text = ok(circlebot, me, "goal list").text
-    assert "○ 1. Give a talk (by 2027-02-01) — 1 note(s), latest: Outline written" in text
+    assert "○ 1. Give a talk (by 2027-02-01) — 1 note, latest: Outline written" in text
     assert "✓ 2. Read two books" in text
 
 

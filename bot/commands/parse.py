@@ -48,7 +48,8 @@ def convert_arg(arg: Arg, raw: str, today: dt.date | None) -> Any:
     if t == "checkin":
         low = raw.lower()
         if low not in CHECKIN:
-            raise ParseError(f"'{raw}' isn't a check-in answer. Use yes, not-yet or skipped.")
+            raise ParseError(f"'{raw}' isn't a check-in answer. Use yes, not-yet or skipped "
+                             "(\"not yet\" and \"no\", for didn't meet, work too).")
         return CHECKIN[low]
     if t == "date":
         return to_date(raw, today)
@@ -147,6 +148,10 @@ def parse(text: str, today: dt.date | None = None) -> Request:
         raise ParseError(exc.message, exc.usage or spec.usage) from None
 
 
+#: how a missing argument is named when its spelling in the grammar isn't a noun
+MISSING_WORDS = {"until": "date to pause until"}
+
+
 def _parse_args(spec: CommandSpec, tokens: list[str], today: dt.date | None) -> Request:
     values: dict[str, Any] = {}
     options = {a.name: a for a in spec.args if a.option}
@@ -182,7 +187,7 @@ def _parse_args(spec: CommandSpec, tokens: list[str], today: dt.date | None) -> 
             i += 1
         if i >= len(free):
             if arg.required:
-                raise ParseError(f"The {arg.name} is missing.")
+                raise ParseError(f"The {MISSING_WORDS.get(arg.name, arg.name)} is missing.")
             continue
         later = positionals[idx + 1 :]
         if arg.type == "text" and not any(a.type == "text" for a in later):
@@ -196,6 +201,9 @@ def _parse_args(spec: CommandSpec, tokens: list[str], today: dt.date | None) -> 
                 continue
             values[arg.name] = convert_arg(arg, " ".join(free[i:j]), today)
             i = j
+        elif arg.type == "checkin" and " ".join(free[i:i + 2]).lower() == "not yet":
+            values[arg.name] = convert_arg(arg, "not yet", today)  # two words, one answer
+            i += 2
         else:
             values[arg.name] = convert_arg(arg, free[i], today)
             i += 1

@@ -142,7 +142,10 @@ def check_text(raw: str, what: str = "text", limit: int = MAX_TEXT) -> str:
 
 
 def to_list(raw: str) -> list[str]:
-    return [p.strip().lower() for p in re.split(r"[,;]", raw) if p.strip()]
+    """`Python, python ,  Rust` → ["python", "rust"]: one entry per item whatever its case
+    or spacing (a repeated interest would otherwise count twice in matching)."""
+    items = (" ".join(p.split()).lower() for p in re.split(r"[,;]", raw))
+    return list(dict.fromkeys(i for i in items if i))
 
 
 def to_availability(raw: str) -> list[list[Any]]:

@@ -16,7 +16,7 @@ KIND_LABELS: dict[str, str] = {v: k for k, v in KINDS.items()}
 ROLES: tuple[str, ...] = rules.ROLES
 DAYS: tuple[str, ...] = rules.WEEKDAYS
 CHECKIN = {"yes": "met", "met": "met", "not-yet": "not_yet", "notyet": "not_yet",
-           "skipped": "skipped", "skip": "skipped", "no": "skipped"}
+           "not yet": "not_yet", "skipped": "skipped", "skip": "skipped", "no": "skipped"}
 PROFILE_KEYS = ("role", "experience", "department", "interests", "goals", "offers", "wants",
                 "timezone", "availability", "capacity", "avoid")
 WEIGHT_KEYS = ("interests", "goals", "skills", "experience", "department", "availability")

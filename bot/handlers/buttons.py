@@ -59,6 +59,14 @@ def confirm_rematch(ctx: Ctx, x: a.ConfirmRematch) -> Reply:
         placement.move_member(ctx.actor, data["member"], data["from"], data["to"]))
 
 
+@on_action(a.ConfirmRoundEnd)
+def confirm_round_end(ctx: Ctx, x: a.ConfirmRoundEnd) -> Reply:
+    if not ctx.is_coordinator:
+        return present_programs.only_coordinators_may("end rounds")
+    data = membership.take_confirmation(ctx.actor, x.pending_id, "round_end")
+    return present_programs.ended(rounds.end_round_by_id(ctx.actor, data["round"], ctx.now))
+
+
 @on_action(a.PublishRound)
 def publish_round(ctx: Ctx, x: a.PublishRound) -> Reply:
     if not ctx.is_coordinator:

@@ -68,7 +68,9 @@ def round_publish(ctx: Ctx, r: c.RoundPublish) -> Reply:
 
 @handles(c.RoundEnd)
 def round_end(ctx: Ctx, r: c.RoundEnd) -> Reply:
-    return present.ended(rounds.end_active_round(ctx.actor, r.program, ctx.now))
+    plan = rounds.round_to_end(ctx.actor, r.program)
+    pending = membership.request_confirmation(ctx.actor, "round_end", {"round": plan.round_id})
+    return present.confirm_round_end(plan, pending)
 
 
 @handles(c.Health)

@@ -8,6 +8,7 @@ from bot.presenters import goals as present_goals
 from bot.presenters import weekly as present
 from bot.replies import Reply
 from circles.usecases import goals, weekly
+from circles.usecases.memberships import only_circle
 
 
 @handles(c.Answers)
@@ -17,6 +18,8 @@ def answers(ctx: Ctx, r: c.Answers) -> Reply:
 
 @handles(c.Answer)
 def answer(ctx: Ctx, r: c.Answer) -> Reply:
+    # someone with no circle hears that, not "your circle hasn't had a prompt yet"
+    only_circle(ctx.actor.session, ctx.actor.member)
     return present.answer_recorded(weekly.answer(ctx.actor, r.text))
 
 

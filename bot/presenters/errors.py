@@ -32,7 +32,8 @@ MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
     "pause_too_long": lambda f: "You can pause for up to a year at a time.",
     "pause_not_joined": lambda f: "You haven't joined yet, so there's nothing to pause. Try `/circle join`.",
     "not_paused": lambda f: "You're not paused, so there's nothing to resume.",
-    "too_few_members": lambda f: (f'"{f["program"]}" has {f["count"]} enrolled member(s); at least 2 '
+    "too_few_members": lambda f: (f'"{f["program"]}" has {f["count"]} enrolled '
+                                  f'{"member" if f["count"] == 1 else "members"}; at least 2 '
                                   "are needed to form circles."),
     "no_draft_to_adjust": lambda f: "There's no draft round to adjust. Run `/circle round preview` first.",
     "no_such_circle": lambda f: f"The draft has circles 1 to {f['count']}; there is no circle {f['number']}.",
@@ -59,6 +60,8 @@ MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
     "already_left": lambda f: f"{f['name']} has already left {f['circle']}. Nothing changed.",
     "avoid_self": lambda f: "You can't opt out of meeting yourself.",
     "already_coordinator": lambda f: f"{f['name']} is already a coordinator.",
+    "program_closed": lambda f: (f'"{f["name"]}" is closed for enrolment right now. A coordinator '
+                                 f'can open it again with `/circle program open "{f["name"]}"`.'),
 }
 
 

@@ -35,7 +35,7 @@ def change(delta: float | None) -> str:
     return MISSING if delta is None else f"{delta:+.1f}"
 
 
-def counted(n: int, noun: str) -> str:
-    """``3 circle(s)``: the bot's one way of counting a noun (kept as "(s)" so every count
-    reads the same, including the ones outside the presenters)."""
-    return f"{n} {noun}(s)"
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """``1 circle``, ``3 circles``: the bot's one way of counting a noun. ``plural`` for the
+    nouns that don't just take an "s" (``counted(2, "person", "people")``)."""
+    return f"{n} {noun if n == 1 else plural or noun + 's'}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bot.presenters.formatting import counted
 from bot.replies import Reply, ok
 from circles.usecases.goals import GoalView
 
@@ -34,6 +35,6 @@ def goal_list(gs: list[GoalView]) -> Reply:
     for g in gs:
         mark = "✓" if g.done else "○"
         due = f" (by {g.due_on.isoformat()})" if g.due_on else ""
-        notes = f" — {g.notes} note(s), latest: {g.latest_note}" if g.notes else ""
+        notes = f" — {counted(g.notes, 'note')}, latest: {g.latest_note}" if g.notes else ""
         lines.append(f"{mark} {g.number}. {g.text}{due}{notes}")
     return Reply(text="\n".join(lines), title="Your goals")

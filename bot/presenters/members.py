@@ -83,9 +83,15 @@ def opening_profile(p: ProfileView) -> Reply:
     return Reply(text="Opening your profile…", form=profile_form(p))
 
 
+PROFILE_WORDS = {"avoid": "never with", "mentor_capacity": "mentor capacity",
+                 "skills_offered": "skills you offer", "skills_wanted": "skills you want",
+                 "timezone": "time zone"}
+
+
 def profile_set(keys: list[str], placement: Placement | None) -> Reply:
-    names = sorted("never with" if k == "avoid" else k for k in keys)
-    return ok(f"Saved: {', '.join(names)}.{placement_note(placement)}")
+    names = sorted(PROFILE_WORDS.get(k, k) for k in keys)
+    listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+    return ok(f"Saved your {listed}.{placement_note(placement)}")
 
 
 def profile_saved(placement: Placement | None) -> Reply:

@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from bot import commands as c
-from bot.actions import Cancel, ConfirmRematch, PublishRound, ReshuffleRound
+from bot.actions import Cancel, ConfirmRematch, ConfirmRoundEnd, PublishRound, ReshuffleRound
+from bot.presenters.formatting import counted
 from bot.replies import Button, Reply, Section, error, ok
 from circles.usecases.placement import Rematched, RematchPlan
 from circles.usecases.programs import ProgramView
-from circles.usecases.rounds import Ended, Moved, Published, RoundView
+from circles.usecases.rounds import Ended, EndPlan, Moved, Published, RoundView
 
 
 def program_created(p: ProgramView) -> Reply:
@@ -18,8 +19,32 @@ def program_created(p: ProgramView) -> Reply:
               f"{p.day} at {p.time} ({p.timezone}). Enrolment is open.", visibility="in_channel")
 
 
+SETTING_WORDS = {"size": "circle size", "tz": "time zone", "weeks": "round length",
+                 "repeat": "repeat window", "hours": "shared hours", "weights": "matching weights"}
+
+
+def setting(key: str, value: Any) -> str:
+    """One program setting as a person reads it: ``circle size 2-4``, not ``size=(2, 4)``."""
+    label = SETTING_WORDS.get(key, key)
+    if key == "size" and isinstance(value, tuple):
+        lo, hi = value
+        return f"{label} {lo}" if lo == hi else f"{label} {lo}-{hi}"
+    if key == "weights" and isinstance(value, dict | tuple | list):
+        pairs = value.items() if isinstance(value, dict) else value
+        return f"{label} " + ", ".join(f"{k} {v:g}" for k, v in pairs)
+    if key == "weeks":
+        return f"{label} {counted(int(value), 'week')}"
+    if key == "repeat":
+        return f"{label} {counted(int(value), 'round')}"
+    if key == "hours":
+        return f"at least {counted(int(value), 'shared hour')} a week"
+    if key == "kind":
+        return f"kind {c.KIND_LABELS.get(str(value), value)}"
+    return f"{label} {value}"
+
+
 def program_updated(name: str, given: dict[str, Any]) -> Reply:
-    shown = ", ".join(f"{k}={v}" for k, v in given.items())
+    shown = ", ".join(setting(k, v) for k, v in given.items())
     return ok(f'Updated "{name}": {shown}. It applies from the next round preview.')
 
 
@@ -45,9 +70,11 @@ def round_reply(rv: RoundView, title: str) -> Reply:
     sections = []
     for circle in rv.circles:
         names = ", ".join(n + (" (mentor)" if role == "mentor" else "") for n, role in circle.members)
-        sections.append(Section(f"{names}\n_{circle.explanation}_ · score {circle.score:.1f}",
+        sections.append(Section(f"{names}\n_{circle.explanation}_ · match score {circle.score:.1f}",
                                 f"Circle {circle.number}"))
-    text = f"{len(rv.circles)} circles, total score {rv.score:.1f}."
+    text = (f"{counted(len(rv.circles), 'circle')}. Match score {rv.score:.1f}: the higher, the "
+            "more the members share interests, goals, skills and free time (compare it between "
+            "reshuffles of this round).")
     if rv.broken_rules:
         text += "\nRules I had to break: " + "; ".join(rv.broken_rules)
     if rv.waitlist:
@@ -68,13 +95,23 @@ def moved(m: Moved) -> Reply:
 
 
 def published(p: Published) -> Reply:
-    return ok(f'Round {p.number} of "{p.program_name}" is live: {p.circles} circles. I\'m creating '
+    return ok(f'Round {p.number} of "{p.program_name}" is live: {counted(p.circles, "circle")}. I\'m creating '
               "their spaces and welcoming everyone now.", visibility="in_channel")
 
 
 def ended(e: Ended) -> Reply:
     return ok(f"Round {e.number} ended; its spaces will be archived. Form the next one with "
               "`/circle round preview`.")
+
+
+def confirm_round_end(plan: EndPlan, pending_id: int) -> Reply:
+    return Reply(text=f'End round {plan.number} of "{plan.program_name}" now? Its '
+                      f"{counted(plan.circles, 'circle')} {'stops' if plan.circles == 1 else 'stop'} "
+                      "getting prompts and their spaces are archived; members are asked how "
+                      "their goals went.",
+                 tone="warning",
+                 buttons=[Button("End the round", *ConfirmRoundEnd(pending_id).encode(), "danger"),
+                          Button("Keep it running", *Cancel(pending_id).encode())])
 
 
 def confirm_rematch(plan: RematchPlan, pending_id: int) -> Reply:

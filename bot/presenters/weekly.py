@@ -7,7 +7,7 @@ from bot.replies import Button, Form, FormField, Reply, ok
 from circles.usecases.weekly import Answer, PromptRef, Rated, Recorded
 
 CHECKIN_WORDS = {"met": "you met", "not_yet": "you haven't met yet",
-                 "skipped": "you skipped this week"}
+                 "skipped": "your circle didn't meet this week"}
 
 
 def answer_recorded(r: Recorded) -> Reply:

@@ -49,6 +49,8 @@ def resolve_program(session: Session, ws: Workspace, name: str = "", *,
     if name:
         for p in all_programs:
             if p.name.lower() == name.lower():
+                if open_only and not p.enrolment_open:
+                    raise DomainError("program_closed", name=p.name)
                 return p
         raise DomainError("program_not_found", name=name, programs=[p.name for p in all_programs])
     candidates = [p for p in all_programs if p.enrolment_open] if open_only else all_programs

@@ -239,3 +239,33 @@ def end_active_round(actor: Actor, program_name: str, now: dt.datetime) -> Ended
         raise DomainError("no_active_round", program=p.name)
     end_round(actor.session, rnd, now)
     return Ended(rnd.number)
+
+
+@dataclass(frozen=True)
+class EndPlan:
+    """The round `round end` would end, for the coordinator to confirm first."""
+
+    round_id: int
+    number: int
+    program_name: str
+    circles: int
+
+
+def round_to_end(actor: Actor, program_name: str) -> EndPlan:
+    """Which round ending would end (nothing changes until it is confirmed)."""
+    p = program(actor, program_name)
+    rnd = latest_round(actor.session, p, "active")
+    if rnd is None:
+        raise DomainError("no_active_round", program=p.name)
+    return EndPlan(rnd.id, rnd.number, p.name, len(rnd.circles))
+
+
+def end_round_by_id(actor: Actor, round_id: int, now: dt.datetime) -> Ended:
+    """End a confirmed round; refused when it ended meanwhile (the scheduler or a second
+    press)."""
+    rnd = actor.session.scalar(select(Round).where(Round.workspace_id == actor.workspace.id,
+                                                   Round.id == round_id))
+    if rnd is None or rnd.status != "active":
+        raise DomainError("round_not_active")
+    end_round(actor.session, rnd, now)
+    return Ended(rnd.number)
