@@ -100,3 +100,49 @@ def test_a_preview_says_what_its_score_means(circlebot):
     text = ok(circlebot, COORD, "round preview").plain_text()
     assert "2 circles. Match score" in text and "the higher, the more the members share" in text
     assert "total score" not in text
+
+
+# --- everyday commands -----------------------------------------------------------------
+
+
+def test_goals_can_be_edited_and_deleted(circlebot):
+    ok(circlebot, ALICE, 'goal set "Give a talk"')
+    ok(circlebot, ALICE, 'goal set "Learn Rust"')
+    assert "Goal 1 is now by 2027-03-01: Give a talk at the all-hands" in ok(
+        circlebot, ALICE, 'goal edit 1 "Give a talk at the all-hands" by 2027-03-01').text
+    assert "Deleted goal 2: Learn Rust" in ok(circlebot, ALICE, "goal delete 2").text
+    listed = ok(circlebot, ALICE, "goal list").text
+    assert "Give a talk at the all-hands (by 2027-03-01)" in listed and "Rust" not in listed
+    assert "You have no goal 2" in say(circlebot, ALICE, "goal delete 2").text
+
+
+def test_custom_prompts_can_be_listed_and_removed(circlebot):
+    ok(circlebot, COORD, 'program create "Spring"')
+    assert "no custom prompts" in ok(circlebot, COORD, "prompt list").text
+    ok(circlebot, COORD, 'prompt add "What did you teach someone?"')
+    ok(circlebot, COORD, 'prompt add "What surprised you?"')
+    listed = ok(circlebot, COORD, "prompt list").text
+    assert "1. What did you teach someone?\n2. What surprised you?" in listed
+    assert 'Removed custom prompt 1 from "Spring"' in ok(circlebot, COORD, "prompt remove 1").text
+    assert "1. What surprised you?" in ok(circlebot, COORD, "prompt list").text
+    assert "its custom prompts are 1 to 1" in say(circlebot, COORD, "prompt remove 5").text
+    assert say(circlebot, ALICE, "prompt list").tone == "error"  # coordinators only
+
+
+def test_a_program_can_be_renamed_but_not_onto_another(circlebot):
+    ok(circlebot, COORD, 'program create "Spring"')
+    ok(circlebot, COORD, 'program create "Autumn"')
+    assert 'Renamed "Spring" to "Spring 2027"' in ok(
+        circlebot, COORD, 'program rename "Spring" to "Spring 2027"').text
+    assert "Spring 2027" in ok(circlebot, COORD, "program list").text
+    assert "already exists" in say(circlebot, COORD, 'program rename "Autumn" to "spring 2027"').text
+
+
+def test_coordinators_can_be_removed_but_never_the_last(circlebot):
+    ok(circlebot, COORD, 'program create "Spring"')
+    ok(circlebot, ALICE, "join peer")
+    ok(circlebot, COORD, "coordinators add @Alice")
+    assert "Alice is no longer a coordinator." in ok(circlebot, COORD, "coordinators remove @Alice").text
+    assert "isn't a coordinator" in say(circlebot, COORD, "coordinators remove @Alice").text
+    last = say(circlebot, COORD, f"coordinators remove @{COORD.display_name}")
+    assert last.tone == "error" and "is the only coordinator, so they stay one" in last.text

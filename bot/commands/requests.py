@@ -212,5 +212,39 @@ class CoordinatorsList(Request):
     pass
 
 
+@dataclass(frozen=True)
+class CoordinatorsRemove(Request):
+    member: MemberRef = MemberRef()
+
+
+@dataclass(frozen=True)
+class GoalEdit(Request):
+    number: int = 0
+    text: str = ""
+    due: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class GoalDelete(Request):
+    number: int = 0
+
+
+@dataclass(frozen=True)
+class PromptList(Request):
+    program: str = ""
+
+
+@dataclass(frozen=True)
+class PromptRemove(Request):
+    number: int = 0
+    program: str = ""
+
+
+@dataclass(frozen=True)
+class ProgramRename(Request):
+    name: str = ""
+    new_name: str = ""
+
+
 def request_fields(request: Request) -> dict[str, Any]:
     return {f.name: getattr(request, f.name) for f in fields(request)}

@@ -50,6 +50,27 @@ def prompt_add(ctx: Ctx, r: c.PromptAdd) -> Reply:
     return present.prompt_added(programs.add_prompt(ctx.actor, r.program, r.text).name)
 
 
+@handles(c.PromptList)
+def prompt_list(ctx: Ctx, r: c.PromptList) -> Reply:
+    return present.prompt_list(*programs.list_prompts(ctx.actor, r.program))
+
+
+@handles(c.PromptRemove)
+def prompt_remove(ctx: Ctx, r: c.PromptRemove) -> Reply:
+    return present.prompt_removed(*programs.remove_prompt(ctx.actor, r.program, r.number))
+
+
+@handles(c.ProgramRename)
+def program_rename(ctx: Ctx, r: c.ProgramRename) -> Reply:
+    return present.program_renamed(*programs.rename_program(ctx.actor, r.name, r.new_name))
+
+
+@handles(c.CoordinatorsRemove)
+def coordinators_remove(ctx: Ctx, r: c.CoordinatorsRemove) -> Reply:
+    return present.coordinator_removed(
+        coordinators.remove_coordinator(ctx.actor, r.member.external_id, r.member.name))
+
+
 @handles(c.RoundPreview)
 def round_preview(ctx: Ctx, r: c.RoundPreview) -> Reply:
     return present.preview(rounds.preview_round(ctx.actor, r.program, ctx.today, r.seed))

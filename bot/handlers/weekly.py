@@ -48,6 +48,16 @@ def goal_note(ctx: Ctx, r: c.GoalNote) -> Reply:
     return present_goals.goal_noted(goals.goal_note(ctx.actor, r.number, r.text, ctx.now))
 
 
+@handles(c.GoalEdit)
+def goal_edit(ctx: Ctx, r: c.GoalEdit) -> Reply:
+    return present_goals.goal_edited(goals.goal_edit(ctx.actor, r.number, r.text, r.due, ctx.today))
+
+
+@handles(c.GoalDelete)
+def goal_delete(ctx: Ctx, r: c.GoalDelete) -> Reply:
+    return present_goals.goal_deleted(goals.goal_delete(ctx.actor, r.number))
+
+
 @handles(c.GoalList)
 def goal_list(ctx: Ctx, r: c.GoalList) -> Reply:
     return present_goals.goal_list(goals.goals(ctx.actor))

@@ -60,6 +60,12 @@ MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
     "already_left": lambda f: f"{f['name']} has already left {f['circle']}. Nothing changed.",
     "avoid_self": lambda f: "You can't opt out of meeting yourself.",
     "already_coordinator": lambda f: f"{f['name']} is already a coordinator.",
+    "no_such_prompt": lambda f: (f'"{f["program"]}" has no custom prompt {f["number"]}'
+                                 + (f"; its custom prompts are 1 to {f['count']}." if f["count"]
+                                    else "; it has no custom prompts yet.")),
+    "not_a_coordinator": lambda f: f"{f['name']} isn't a coordinator. Nothing changed.",
+    "last_coordinator": lambda f: (f"{f['name']} is the only coordinator, so they stay one. Add "
+                                   "another with `/circle coordinators add @name` first."),
     "program_closed": lambda f: (f'"{f["name"]}" is closed for enrolment right now. A coordinator '
                                  f'can open it again with `/circle program open "{f["name"]}"`.'),
 }

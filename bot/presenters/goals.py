@@ -27,6 +27,14 @@ def goal_noted(g: GoalView) -> Reply:
     return ok(f"Noted on goal {g.number} ({g.notes} note{'s' if g.notes != 1 else ''}).")
 
 
+def goal_edited(g: GoalView) -> Reply:
+    return ok(f"Goal {g.number} is now{_due(g)}: {g.text}")
+
+
+def goal_deleted(g: GoalView) -> Reply:
+    return ok(f"Deleted goal {g.number}: {g.text}")
+
+
 def goal_list(gs: list[GoalView]) -> Reply:
     if not gs:
         return Reply(text='No goals yet. `/circle goal set "..." by 2027-02-01` to add one.',

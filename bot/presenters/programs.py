@@ -9,7 +9,7 @@ from bot.actions import Cancel, ConfirmRematch, ConfirmRoundEnd, PublishRound, R
 from bot.presenters.formatting import counted
 from bot.replies import Button, Reply, Section, error, ok
 from circles.usecases.placement import Rematched, RematchPlan
-from circles.usecases.programs import ProgramView
+from circles.usecases.programs import CustomPrompt, ProgramView
 from circles.usecases.rounds import Ended, EndPlan, Moved, Published, RoundView
 
 
@@ -64,6 +64,27 @@ def program_list(ps: list[ProgramView]) -> Reply:
 
 def prompt_added(program_name: str) -> Reply:
     return ok(f'Added a custom prompt to "{program_name}"; circles get it before the built-in ones.')
+
+
+def prompt_list(program_name: str, prompts: list[CustomPrompt]) -> Reply:
+    if not prompts:
+        return Reply(text=f'"{program_name}" has no custom prompts; circles get the built-in ones. '
+                          'Add one with `/circle prompt add "..."`.', title="Custom prompts")
+    lines = [f"{x.number}. {x.text}" for x in prompts]
+    lines.append("Remove one with `/circle prompt remove N`.")
+    return Reply(text="\n".join(lines), title=f"Custom prompts of {program_name}")
+
+
+def prompt_removed(program_name: str, x: CustomPrompt) -> Reply:
+    return ok(f'Removed custom prompt {x.number} from "{program_name}": {x.text}')
+
+
+def program_renamed(old: str, new: str) -> Reply:
+    return ok(f'Renamed "{old}" to "{new}". Circles already formed keep their names.')
+
+
+def coordinator_removed(name: str) -> Reply:
+    return ok(f"{name} is no longer a coordinator.")
 
 
 def round_reply(rv: RoundView, title: str) -> Reply:

@@ -31,3 +31,16 @@ def add_coordinator(actor: Actor, external_id: str | None, name: str | None) -> 
     m.is_coordinator = True
     audit(actor.session, actor.workspace.id, actor.member.id, "coordinator.added", {"member": m.id})
     return m.display_name
+
+
+def remove_coordinator(actor: Actor, external_id: str | None, name: str | None) -> str:
+    """Stop someone coordinating; returns their display name. The last coordinator stays,
+    so a workspace is never left with nobody able to run it."""
+    m = find_member(actor.session, actor.workspace, external_id, name)
+    if not m.is_coordinator:
+        raise DomainError("not_a_coordinator", name=m.display_name)
+    if len(coordinators(actor.session, actor.workspace.id)) <= 1:
+        raise DomainError("last_coordinator", name=m.display_name)
+    m.is_coordinator = False
+    audit(actor.session, actor.workspace.id, actor.member.id, "coordinator.removed", {"member": m.id})
+    return m.display_name

@@ -87,3 +87,22 @@ def goal_note(actor: Actor, number: int, text: str, now: dt.datetime) -> GoalVie
     g = _by_number(actor, number)
     g.notes = [*g.notes, {"at": now.isoformat(), "text": text}]
     return view(g)
+
+
+def goal_edit(actor: Actor, number: int, text: str, due: dt.date | None, today: dt.date) -> GoalView:
+    """New words (and, when given, a new due date) for goal N; its notes are kept."""
+    if due is not None and due < today:
+        raise DomainError("due_in_past", due=due)
+    g = _by_number(actor, number)
+    g.text = text
+    if due is not None:
+        g.due_on = due
+    return view(g)
+
+
+def goal_delete(actor: Actor, number: int) -> GoalView:
+    """Remove goal N for good (the numbers of the others stay as they are)."""
+    g = _by_number(actor, number)
+    gone = view(g)
+    actor.session.delete(g)
+    return gone

@@ -118,3 +118,45 @@ def add_prompt(actor: Actor, program_name: str, text: str) -> Program:
     actor.session.flush()
     actor.session.info.pop("circles.prompts", None)
     return p
+
+
+@dataclass(frozen=True)
+class CustomPrompt:
+    number: int  # 1-based, in the order they were added
+    text: str
+
+
+def _custom_prompts(actor: Actor, p: Program) -> list[Prompt]:
+    return list(actor.session.scalars(select(Prompt).where(
+        Prompt.workspace_id == p.workspace_id, Prompt.program_id == p.id).order_by(Prompt.id)))
+
+
+def list_prompts(actor: Actor, program_name: str) -> tuple[str, list[CustomPrompt]]:
+    """A program's custom prompts, numbered for `prompt remove N`."""
+    p = program(actor, program_name)
+    return p.name, [CustomPrompt(i, x.text) for i, x in enumerate(_custom_prompts(actor, p), start=1)]
+
+
+def remove_prompt(actor: Actor, program_name: str, number: int) -> tuple[str, CustomPrompt]:
+    """Remove custom prompt N; prompts already posted keep their text."""
+    p = program(actor, program_name)
+    found = _custom_prompts(actor, p)
+    if not 1 <= number <= len(found):
+        raise DomainError("no_such_prompt", number=number, count=len(found), program=p.name)
+    gone = found[number - 1]
+    actor.session.delete(gone)
+    actor.session.flush()
+    actor.session.info.pop("circles.prompts", None)
+    audit(actor.session, p.workspace_id, actor.member.id, "prompt.removed", {"program": p.id})
+    return p.name, CustomPrompt(number, gone.text)
+
+
+def rename_program(actor: Actor, name: str, new_name: str) -> tuple[str, str]:
+    """Rename a program; refused when another program already has the new name."""
+    p = program(actor, name)
+    if any(o.id != p.id and o.name.lower() == new_name.lower()
+           for o in programs(actor.session, actor.workspace)):
+        raise DomainError("program_exists", name=new_name)
+    old, p.name = p.name, new_name
+    audit(actor.session, p.workspace_id, actor.member.id, "program.renamed", {"program": p.id})
+    return old, new_name
