@@ -25,6 +25,8 @@ class Identity:
     is_admin: bool = False  # Slack workspace admin / Discord Manage Server
     timezone: str | None = None  # e.g. from the Slack profile
     channel: str | None = None
+    # what the platform can do, so presenters word replies by capability, never by its name
+    has_workspace_admins: bool = True  # False on the console: nobody administers a terminal
 
 
 @dataclass(frozen=True)

@@ -43,6 +43,7 @@ class Clock:
 
 
 def person(user: str, workspace: str = "acme", platform: str = "console", **kw: object) -> Identity:
+    kw.setdefault("has_workspace_admins", platform != "console")  # as the console adapter says
     return Identity(platform, workspace, user, display_name=kw.pop("name", user.capitalize()), **kw)  # type: ignore[arg-type]
 
 

@@ -157,7 +157,7 @@ class ConsoleSession:
 
     def identity(self) -> Identity:
         return Identity("console", WORKSPACE, self.user, display_name=self.user,
-                        is_admin=self.user == DEFAULT_USER)
+                        is_admin=self.user == DEFAULT_USER, has_workspace_admins=False)
 
     def show(self, reply: Reply) -> None:
         if self.gateway is not None:

@@ -116,4 +116,4 @@ def coordinators_add(ctx: Ctx, r: c.CoordinatorsAdd) -> Reply:
 @handles(c.CoordinatorsList)
 def coordinators_list(ctx: Ctx, r: c.CoordinatorsList) -> Reply:
     return present.coordinator_list(coordinators.coordinator_names(ctx.actor),
-                                    ctx.who.platform != "console")
+                                    ctx.who.has_workspace_admins)
