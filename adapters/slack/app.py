@@ -33,6 +33,7 @@ from adapters.slack.render import (
     message_kwargs,
     modal_view,
     parse_action_id,
+    unescape,
 )
 from bot.config import Config
 from bot.ports import Identity
@@ -152,7 +153,7 @@ class SlackListeners:
         if who is None:
             await respond(text=FOREIGN, response_type="ephemeral")
             return
-        reply = await self._run(self.core.handle_command(who, command.get("text") or ""))
+        reply = await self._run(self.core.handle_command(who, unescape(command.get("text") or "")))
         await self._answer(reply, who, client, respond=respond,
                            trigger_id=command.get("trigger_id"),
                            response_url=command.get("response_url"))
@@ -205,7 +206,7 @@ class SlackListeners:
         if who is None:
             return
         reply = await self._run(self.core.handle_thread_reply(
-            who, event.get("channel", ""), thread, event.get("text") or ""))
+            who, event.get("channel", ""), thread, unescape(event.get("text") or "")))
         if reply is not None:
             await self._tell(client, who.workspace, who.user, who.channel, reply, None,
                              thread=thread)

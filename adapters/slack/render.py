@@ -50,6 +50,14 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def unescape(text: str) -> str:
+    """The one place Slack text enters: Slack sends what a person typed with `&`, `<`,
+    `>` as `&amp;`, `&lt;`, `&gt;` (commands, messages, form inputs alike). Undone exactly
+    once (`&amp;` last, so a typed "&amp;lt;" stays literal), so the engine stores what the
+    person typed and :func:`escape` is the only escaping on the way out."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 _BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
 
 
@@ -230,7 +238,7 @@ def form_values(view: dict[str, Any]) -> dict[str, str | list[str]]:
         elif kind == "multi_static_select":
             out[block_id] = [o["value"] for o in el.get("selected_options") or []]
         else:
-            out[block_id] = el.get("value") or ""
+            out[block_id] = unescape(str(el.get("value") or ""))
     return out
 
 
