@@ -79,3 +79,15 @@ async def test_a_reply_too_long_for_slack_is_refused_by_the_fake_like_slack_does
         assert resp.status == 400 and await resp.text() == "msg_blocks_too_long"
     assert not [r for r in slack.fake.responses if r["_hook"] == "long"]
     slack.fake.violations.clear()
+
+
+def test_a_long_reply_is_cut_to_fit_slack_with_a_note_and_keeps_its_buttons() -> None:
+    from adapters.slack.render import message_kwargs
+    from bot.replies import Button, Reply, Section
+
+    reply = Reply(text="Health", sections=[Section(f"Circle {i}", "x" * 2900) for i in range(10)],
+                  buttons=[Button("Refresh", "health", "1")])
+    kwargs = message_kwargs(reply)
+    assert check_message(kwargs) == []
+    shown = text_of({"blocks": kwargs["blocks"]})
+    assert "shortened to fit Slack" in shown and "Refresh" in shown
