@@ -59,6 +59,12 @@ MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
     "already_left": lambda f: f"{f['name']} has already left {f['circle']}. Nothing changed.",
     "avoid_self": lambda f: "You can't opt out of meeting yourself.",
     "already_coordinator": lambda f: f"{f['name']} is already a coordinator.",
+    "busy_try_again": lambda f: "Several requests for the same thing arrived at once. Nothing was doubled; please try again in a moment.",
+    "rematch_target_full": lambda f: (f"{f['circle']} filled up before the move was confirmed, so {f['name']} "
+                                      "stays where they are. Ask for a rematch again to pick another circle."),
+    "rematch_round_over": lambda f: (f"Round {f['number']} has ended since the rematch was proposed, so "
+                                     f"{f['name']} wasn't moved."),
+    "text_has_nul": lambda f: "That text contains a NUL character (\\0), which I can't store. Please remove it and try again.",
 }
 
 
