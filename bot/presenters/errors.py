@@ -64,7 +64,6 @@ MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
                                       "stays where they are. Ask for a rematch again to pick another circle."),
     "rematch_round_over": lambda f: (f"Round {f['number']} has ended since the rematch was proposed, so "
                                      f"{f['name']} wasn't moved."),
-    "text_has_nul": lambda f: "That text contains a NUL character (\\0), which I can't store. Please remove it and try again.",
 }
 
 
