@@ -268,6 +268,8 @@ class Pulse(Base):
 
 class Goal(Base):
     __tablename__ = "goals"
+    # one goal per number per member: two racing "goal set"s can't both become goal 1
+    __table_args__ = (UniqueConstraint("member_id", "number", name="uq_goals_member_number"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)
@@ -364,3 +366,18 @@ class PendingAction(Base):
     kind: Mapped[str] = mapped_column(String(32))
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ProcessedRequest(Base):
+    """A request or event already taken in, keyed by where it came from and its fingerprint
+    (a hash of the signed body, or the platform's event id). Inserted before the work
+    starts; a second insert of the same key fails on the unique key, in this process or
+    another replica, so a replay or a platform retry is executed once."""
+
+    __tablename__ = "processed_requests"
+    __table_args__ = (UniqueConstraint("scope", "fingerprint", name="uq_processed_requests"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(100))  # platform:workspace
+    fingerprint: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

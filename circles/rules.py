@@ -116,6 +116,9 @@ MAX_TEXT = 4000
 MAX_COMMAND_OVERHEAD = 500
 #: Longest program / workspace / member name (the model's String(200)).
 MAX_NAME = 200
+#: Longest program name: a circle is named "<program> · circle <n>" in a String(MAX_NAME)
+#: column, so the program's name leaves room for that suffix up to circle 9999.
+MAX_PROGRAM_NAME = MAX_NAME - len(" · circle 9999")
 #: Longest department (the model's String(100)).
 MAX_DEPARTMENT = 100
 #: People in one circle; pair kinds always use 2.

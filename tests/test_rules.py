@@ -123,10 +123,12 @@ def test_text_limit() -> None:
 
 
 def test_program_names_fit_the_name_column() -> None:
-    name = "n" * rules.MAX_NAME
+    """With room left for " · circle 9999": its circles' names fit the same column."""
+    name = "n" * rules.MAX_PROGRAM_NAME
+    assert len(f"{name} · circle 9999") == rules.MAX_NAME
     request = c.parse(f'program create "{name}"')
     assert isinstance(request, c.ProgramCreate) and request.name == name
-    with pytest.raises(c.ParseError, match="the limit is 200"):
+    with pytest.raises(c.ParseError, match=f"the limit is {rules.MAX_PROGRAM_NAME}"):
         c.parse(f'program create "{name}n"')
 
 

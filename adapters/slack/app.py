@@ -7,14 +7,16 @@ messages, or their DM); anything for a whole circle goes through the outbox inst
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import functools
+import hashlib
 import logging
 import re
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
-from slack_bolt.async_app import AsyncApp
+from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
@@ -33,10 +35,12 @@ from adapters.slack.render import (
     message_kwargs,
     modal_view,
     parse_action_id,
+    unescape,
 )
 from bot.config import Config
 from bot.ports import Identity
 from bot.replies import Reply, error
+from circles.once import first_time
 
 if TYPE_CHECKING:
     from bot.core import CircleBot
@@ -141,26 +145,55 @@ class SlackListeners:
             log.exception("core call failed")
             return error(OOPS)
 
+    # -------------------------------------------------------------- once only
+
+    async def _first_time(self, request: AsyncBoltRequest | None, team: str | None) -> bool:
+        """False when this exact request was already taken in (here or on another
+        replica): a replayed signed body, or an event Slack retries (``X-Slack-Retry-Num``)
+        because our first answer was slow. Claimed after the ack, before any work."""
+        if request is None:
+            return True
+        body = request.body if isinstance(request.body, dict) else {}
+        event_id = body.get("event_id")
+        raw = request.raw_body or ""
+        key = (f"event:{event_id}" if event_id
+               else "body:" + hashlib.sha256(raw.encode()).hexdigest())
+
+        def claim() -> bool:
+            with self.core.sessions() as session:
+                return first_time(session, f"slack:{team or ''}", key)
+
+        try:
+            return await asyncio.to_thread(claim)
+        except Exception:  # the database is down: the work will say so, don't hide it
+            log.exception("de-duplication unavailable")
+            return True
+
     # -------------------------------------------------------------- listeners
 
     async def on_command(self, ack: Callable[..., Awaitable[None]], command: dict[str, Any],
                          context: AsyncBoltContext, client: AsyncWebClient,
-                         respond: Respond) -> None:
+                         respond: Respond, request: AsyncBoltRequest | None = None) -> None:
         await ack()
+        if not await self._first_time(request, context.team_id):
+            return
         who = await self._who(context, client, command.get("channel_id"),
                               command.get("user_name", ""))
         if who is None:
             await respond(text=FOREIGN, response_type="ephemeral")
             return
-        reply = await self._run(self.core.handle_command(who, command.get("text") or ""))
+        reply = await self._run(self.core.handle_command(who, unescape(command.get("text") or "")))
         await self._answer(reply, who, client, respond=respond,
                            trigger_id=command.get("trigger_id"),
                            response_url=command.get("response_url"))
 
     async def on_action(self, ack: Callable[..., Awaitable[None]], body: dict[str, Any],
                         action: dict[str, Any], context: AsyncBoltContext,
-                        client: AsyncWebClient, respond: Respond) -> None:
+                        client: AsyncWebClient, respond: Respond,
+                        request: AsyncBoltRequest | None = None) -> None:
         await ack()
+        if not await self._first_time(request, context.team_id):
+            return
         channel = (body.get("channel") or {}).get("id") or context.channel_id
         who = await self._who(context, client, channel)
         has_url = bool(body.get("response_url"))
@@ -180,8 +213,10 @@ class SlackListeners:
 
     async def on_form(self, ack: Callable[..., Awaitable[None]], body: dict[str, Any],
                       view: dict[str, Any], context: AsyncBoltContext,
-                      client: AsyncWebClient) -> None:
+                      client: AsyncWebClient, request: AsyncBoltRequest | None = None) -> None:
         await ack()
+        if not await self._first_time(request, context.team_id):
+            return
         meta = form_metadata(view)
         who = await self._who(context, client, meta.get("ch"))
         if who is None:
@@ -195,17 +230,20 @@ class SlackListeners:
                            trigger_id=body.get("trigger_id"), response_url=url)
 
     async def on_message(self, event: dict[str, Any], context: AsyncBoltContext,
-                         client: AsyncWebClient) -> None:
+                         client: AsyncWebClient,
+                         request: AsyncBoltRequest | None = None) -> None:
         thread = event.get("thread_ts")
         if (not thread or thread == event.get("ts") or event.get("bot_id")
                 or event.get("subtype") not in (None, "thread_broadcast")
                 or not event.get("user")):
             return
+        if not await self._first_time(request, context.team_id):
+            return
         who = await self._who(context, client, event.get("channel"))
         if who is None:
             return
         reply = await self._run(self.core.handle_thread_reply(
-            who, event.get("channel", ""), thread, event.get("text") or ""))
+            who, event.get("channel", ""), thread, unescape(event.get("text") or "")))
         if reply is not None:
             await self._tell(client, who.workspace, who.user, who.channel, reply, None,
                              thread=thread)

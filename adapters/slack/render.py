@@ -33,6 +33,7 @@ MAX_OPTIONS = 100
 MAX_INPUT = 3000
 MAX_METADATA = 3000
 MAX_FALLBACK = 3000
+MAX_MESSAGE_TEXT = 12000  # all blocks' text together; past it Slack says msg_blocks_too_long
 
 ACTION_PREFIX = "circle:"
 FORM_PREFIX = "circle_form:"
@@ -48,6 +49,14 @@ def escape(text: str) -> str:
     """Slack's three control characters; after this nothing a user typed can be a link,
     a user mention or a `<!channel>` broadcast."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def unescape(text: str) -> str:
+    """The one place Slack text enters: Slack sends what a person typed with `&`, `<`,
+    `>` as `&amp;`, `&lt;`, `&gt;` (commands, messages, form inputs alike). Undone exactly
+    once (`&amp;` last, so a typed "&amp;lt;" stays literal), so the engine stores what the
+    person typed and :func:`escape` is the only escaping on the way out."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
 
 
 _BOLD = re.compile(r"\*\*(.+?)\*\*", re.S)
@@ -109,7 +118,8 @@ def reply_blocks(reply: Reply, *, max_blocks: int = MAX_BLOCKS,
               for f in reply.fields]
     for i in range(0, len(fields), MAX_FIELDS_PER_SECTION):
         blocks.append({"type": "section", "fields": fields[i:i + MAX_FIELDS_PER_SECTION]})
-    return _fit(blocks, _action_rows(reply), max_blocks, hint)
+    max_text = MAX_MESSAGE_TEXT if max_blocks <= MAX_BLOCKS else 10 * MAX_MESSAGE_TEXT
+    return _fit(blocks, _action_rows(reply), max_blocks, hint, max_text)
 
 
 def _action_rows(reply: Reply) -> list[dict[str, Any]]:
@@ -130,14 +140,33 @@ def _action_rows(reply: Reply) -> list[dict[str, Any]]:
     return [{"type": "actions", "elements": row} for row in rows]
 
 
+def _text_size(block: Any) -> int:
+    """Characters of text a block carries, counted the way Slack adds them up."""
+    if isinstance(block, dict):
+        own = len(block["text"]) if isinstance(block.get("text"), str) else 0
+        return own + sum(_text_size(v) for k, v in block.items()
+                         if not (k == "text" and isinstance(v, str)))
+    if isinstance(block, list):
+        return sum(_text_size(v) for v in block)
+    return 0
+
+
 def _fit(content: list[dict[str, Any]], actions: list[dict[str, Any]], max_blocks: int,
-         hint: str) -> list[dict[str, Any]]:
-    """Keep the buttons (they are what the user must act on) and cut the content."""
+         hint: str, max_text: int = MAX_MESSAGE_TEXT) -> list[dict[str, Any]]:
+    """Keep the buttons (they are what the user must act on) and cut the content, both to
+    Slack's block count and to its total text per message (a message over either is lost)."""
     room = max_blocks - len(actions)
-    if len(content) <= room:
+    budget = max_text - _text_size(actions)
+    if len(content) <= room and _text_size(content) <= budget:
         return content + actions
-    kept = content[: room - 1]
-    lost = sum(len(json.dumps(b)) for b in content[room - 1:])
+    budget -= len(TRUNCATED_NOTE) + len(hint) + 20  # the note itself
+    kept: list[dict[str, Any]] = []
+    for block in content[: room - 1]:
+        budget -= _text_size(block)
+        if budget < 0:
+            break
+        kept.append(block)
+    lost = sum(len(json.dumps(b)) for b in content[len(kept):])
     note = {"type": "context",
             "elements": [{"type": "mrkdwn", "text": TRUNCATED_NOTE.format(n=lost, hint=hint)}]}
     return kept + [note] + actions
@@ -230,7 +259,7 @@ def form_values(view: dict[str, Any]) -> dict[str, str | list[str]]:
         elif kind == "multi_static_select":
             out[block_id] = [o["value"] for o in el.get("selected_options") or []]
         else:
-            out[block_id] = el.get("value") or ""
+            out[block_id] = unescape(str(el.get("value") or ""))
     return out
 
 

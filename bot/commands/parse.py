@@ -13,6 +13,7 @@ from bot.commands.requests import Help, ProfileSet, Request
 from bot.commands.spec import GROUPS, SPEC_BY_REQUEST, SPECS, Arg, CommandSpec
 from bot.commands.values import (
     check_text,
+    refuse_nul,
     to_availability,
     to_date,
     to_day,
@@ -34,7 +35,8 @@ def convert_arg(arg: Arg, raw: str, today: dt.date | None) -> Any:
         return raw
     if t == "text":
         # a name is stored in a String(MAX_NAME) column; other text may be up to MAX_TEXT
-        return check_text(raw, arg.name, rules.MAX_NAME if arg.name == "name" else rules.MAX_TEXT)
+        return check_text(raw, arg.name, rules.MAX_PROGRAM_NAME if arg.name == "name"
+                          else rules.MAX_TEXT)
     if t == "choice":
         low = raw.lower()
         if low not in arg.choices:
@@ -141,6 +143,7 @@ def parse(text: str, today: dt.date | None = None) -> Request:
         raise ParseError(
             f"That message is {len(text):,} characters; the limit is {rules.MAX_TEXT:,}. Nothing was saved."
         )
+    refuse_nul(text, "command")
     spec, rest = find_spec(_tokenize(text))
     try:
         return _parse_args(spec, rest, today)

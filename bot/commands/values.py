@@ -45,6 +45,8 @@ def to_date(raw: str, today: dt.date | None = None) -> dt.date:
 
 
 def to_int(raw: str, lo: int, hi: int, what: str) -> int:
+    if len(raw.strip().lstrip("+-").lstrip("0")) > 18:  # past any limit, and past int()'s
+        raise ParseError(f"That number is {len(raw):,} digits long; {what} is {lo} to {hi}.")
     try:
         value = int(raw)
     except ValueError:
@@ -55,7 +57,7 @@ def to_int(raw: str, lo: int, hi: int, what: str) -> int:
 
 
 def to_size(raw: str) -> tuple[int, int]:
-    m = re.fullmatch(r"(\d+)(?:-(\d+))?", raw)
+    m = re.fullmatch(r"(\d{1,9})(?:-(\d{1,9}))?", raw)
     if not m:
         raise ParseError(f"I couldn't read size '{raw}'. Use a range like 4-6, or one number like 2.")
     lo = int(m.group(1))
@@ -128,9 +130,19 @@ def to_weights(raw: str) -> dict[str, float]:
     return out
 
 
+def refuse_nul(raw: str, what: str = "text") -> str:
+    """A NUL character can't be stored (PostgreSQL refuses it in any text column) and no
+    person types one on purpose: refuse it before anything reads or stores the text."""
+    if "\x00" in raw:
+        raise ParseError(f"That {what} contains a NUL character (\\0), which I can't store. "
+                         "Nothing was saved: remove it and send it again.")
+    return raw
+
+
 def check_text(raw: str, what: str = "text", limit: int = MAX_TEXT) -> str:
-    """Strip, refuse empty, refuse over ``limit`` characters (saying how long it was)."""
-    text = raw.strip()
+    """Strip, refuse empty, NUL characters, and over ``limit`` characters (saying how
+    long it was)."""
+    text = refuse_nul(raw, what).strip()
     if not text:
         raise ParseError(f"The {what} is empty.")
     if len(text) > limit:
@@ -144,6 +156,7 @@ def check_text(raw: str, what: str = "text", limit: int = MAX_TEXT) -> str:
 def to_list(raw: str) -> list[str]:
     """`Python, python ,  Rust` → ["python", "rust"]: one entry per item whatever its case
     or spacing (a repeated interest would otherwise count twice in matching)."""
+    refuse_nul(raw, "list")
     items = (" ".join(p.split()).lower() for p in re.split(r"[,;]", raw))
     return list(dict.fromkeys(i for i in items if i))
 

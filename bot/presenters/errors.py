@@ -68,6 +68,11 @@ MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
                                    "another with `/circle coordinators add @name` first."),
     "program_closed": lambda f: (f'"{f["name"]}" is closed for enrolment right now. A coordinator '
                                  f'can open it again with `/circle program open "{f["name"]}"`.'),
+    "busy_try_again": lambda f: "Several requests for the same thing arrived at once. Nothing was doubled; please try again in a moment.",
+    "rematch_target_full": lambda f: (f"{f['circle']} filled up before the move was confirmed, so {f['name']} "
+                                      "stays where they are. Ask for a rematch again to pick another circle."),
+    "rematch_round_over": lambda f: (f"Round {f['number']} has ended since the rematch was proposed, so "
+                                     f"{f['name']} wasn't moved."),
 }
 
 

@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from circles.errors import DomainError
 from circles.model import Goal
+from circles.once import insert_once
 from circles.usecases.context import Actor
 
 
@@ -37,15 +38,33 @@ def goals(actor: Actor, open_only: bool = False) -> list[GoalView]:
 
 
 def set_goal(actor: Actor, text: str, due: dt.date | None, today: dt.date) -> GoalView:
+    """A new goal numbered after the member's highest. Setting the same open goal again
+    (a double submission) answers with that goal instead of adding a twin; two different
+    goals set at once both get a number, because (member, number) is unique and a number
+    taken by a racing request is simply retried with the next one."""
     if due is not None and due < today:
         raise DomainError("due_in_past", due=due)
     m = actor.member
-    number = (actor.session.scalar(select(func.max(Goal.number)).where(
-        Goal.workspace_id == m.workspace_id, Goal.member_id == m.id)) or 0) + 1
-    g = Goal(workspace_id=m.workspace_id, member_id=m.id, number=number, text=text, due_on=due)
-    actor.session.add(g)
-    actor.session.flush()
-    return view(g)
+    for _ in range(5):
+        same = _same_open_goal(actor, text, due)
+        if same is not None:
+            return view(same)
+        number = (actor.session.scalar(select(func.max(Goal.number)).where(
+            Goal.workspace_id == m.workspace_id, Goal.member_id == m.id)) or 0) + 1
+        g = Goal(workspace_id=m.workspace_id, member_id=m.id, number=number, text=text,
+                 due_on=due)
+        got, _ = insert_once(actor.session, g, lambda: _same_open_goal(actor, text, due))
+        if got is not None:
+            return view(got)
+    raise DomainError("busy_try_again")
+
+
+def _same_open_goal(actor: Actor, text: str, due: dt.date | None) -> Goal | None:
+    m = actor.member
+    return actor.session.scalar(select(Goal).where(
+        Goal.workspace_id == m.workspace_id, Goal.member_id == m.id, Goal.text == text,
+        Goal.done.is_(False), Goal.due_on.is_(None) if due is None else Goal.due_on == due)
+        .order_by(Goal.number).limit(1))
 
 
 def _by_number(actor: Actor, number: int) -> Goal:

@@ -10,6 +10,7 @@ from sqlalchemy import delete, select
 
 from circles.errors import DomainError
 from circles.model import Member, PendingAction, Profile, ProgramMember, Response
+from circles.once import insert_once
 from circles.rules import MAX_PAUSE_DAYS, is_paused
 from circles.usecases import goals as goals_uc
 from circles.usecases.context import Actor, audit, find_member, get_profile
@@ -44,8 +45,9 @@ def join(actor: Actor, role: str, program_name: str, today: dt.date,
             ProgramMember.workspace_id == ws.id, ProgramMember.program_id == program.id,
             ProgramMember.member_id == m.id))
         already = already and existing is not None
-        if existing is None:
-            session.add(ProgramMember(workspace_id=ws.id, program_id=program.id, member_id=m.id))
+        if existing is None:  # a racing "join" may insert it first: that is the same join
+            insert_once(session, ProgramMember(workspace_id=ws.id, program_id=program.id,
+                                               member_id=m.id), lambda: None)
     name = program.name if program else None
     m.enrolled = True
     profile.role = role

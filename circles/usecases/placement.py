@@ -23,7 +23,7 @@ from circles.model import (
     Round,
 )
 from circles.outbox import enqueue
-from circles.rules import MENTOR_KINDS, is_paused
+from circles.rules import MENTOR_KINDS, PAIR_KINDS, is_paused
 from circles.usecases.context import Actor, audit, find_member, get_profile
 from circles.usecases.matchmaking import latest_round, match_settings, recent_pairs, to_candidate
 from circles.usecases.memberships import active_memberships
@@ -53,6 +53,15 @@ def best_circle_for(session: Session, m: Member, program: Program, rnd: Round, t
     me = to_candidate(m, get_profile(session, m), program.kind, today)
     return matching.place_late_joiner(
         me, options, match_settings(program, rnd.seed), recent_pairs(session, program, rnd.number))
+
+
+def lock_circles(session: Session, round_id: int) -> None:
+    """Seats are counted and taken under a row lock on the round's circles (``SELECT ...
+    FOR UPDATE`` on PostgreSQL, always in id order so two placements can't deadlock): a
+    second placement into the same round waits, then counts the seat the first one took.
+    SQLite ignores the clause; it lets one writer at a time anyway."""
+    session.execute(select(Circle.id).where(Circle.round_id == round_id)
+                    .order_by(Circle.id).with_for_update())
 
 
 def join_circle(session: Session, m: Member, circle: Circle, role: str) -> None:
@@ -95,6 +104,7 @@ def place_late_joiner(actor: Actor, today: dt.date) -> Placement | None:
         rnd = latest_round(session, program, "active")
         if rnd is None or rnd.id in in_circles:
             continue
+        lock_circles(session, rnd.id)
         target_id, why = best_circle_for(session, m, program, rnd, today)
         if target_id is None:
             rnd.waitlist = {**rnd.waitlist, str(m.id): why}
@@ -162,6 +172,7 @@ def move_member(actor: Actor, member_id: int, source_id: int, target_id: int) ->
                                                  Membership.active.is_(True)))
     if ms is None:
         raise DomainError("already_left", name=m.display_name, circle=source.name)
+    _still_possible(session, m, target)
     ms.active = False
     join_circle(session, m, target, ms.role)
     notices.to_member(session, m.workspace_id, m.id, m.external_id,
@@ -170,3 +181,18 @@ def move_member(actor: Actor, member_id: int, source_id: int, target_id: int) ->
     audit(session, m.workspace_id, None, "member.rematched",
           {"member": m.id, "from": source.id, "to": target.id})
     return Rematched(m.display_name, target.name)
+
+
+def _still_possible(session: Session, m: Member, target: Circle) -> None:
+    """A rematch is confirmed some time after it was proposed: under the circles' row lock,
+    check the round is still running and the target still has a seat, and explain if not."""
+    lock_circles(session, target.round_id)
+    rnd = session.scalar(select(Round).where(Round.id == target.round_id)
+                         .execution_options(populate_existing=True))
+    program = session.get(Program, rnd.program_id) if rnd else None
+    if rnd is None or program is None or rnd.status != "active" or target.archived:
+        raise DomainError("rematch_round_over", number=rnd.number if rnd else 0,
+                          name=m.display_name)
+    seated = len(round_members(session, rnd).get(target.id, []))
+    if seated >= (2 if program.kind in PAIR_KINDS else program.max_size):
+        raise DomainError("rematch_target_full", name=m.display_name, circle=target.name)

@@ -22,6 +22,7 @@ from circles.model import (
     Round,
     Workspace,
 )
+from circles.once import insert_once
 from circles.prompts import choose_prompt
 from circles.usecases.context import Actor, find_workspace
 from circles.usecases.memberships import active_memberships, only_circle, require_circle_member
@@ -179,9 +180,14 @@ def check_in(actor: Actor, status: str, circle_id: int | None = None,
     if row is not None:
         row.status = status
         return Recorded(True, k)
-    actor.session.add(CheckIn(workspace_id=m.workspace_id, circle_id=circle.id, cycle=k,
-                              member_id=m.id, status=status))
-    return Recorded(False, k)
+    fresh = CheckIn(workspace_id=m.workspace_id, circle_id=circle.id, cycle=k, member_id=m.id,
+                    status=status)
+    got, new = insert_once(actor.session, fresh, lambda: actor.session.scalar(select(CheckIn).where(
+        CheckIn.circle_id == circle.id, CheckIn.cycle == k, CheckIn.member_id == m.id)))
+    if got is None:
+        raise DomainError("busy_try_again")
+    got.status = status  # a double click raced the first: one row, the latest answer
+    return Recorded(not new, k)
 
 
 @dataclass(frozen=True)
@@ -206,9 +212,17 @@ def pulse(actor: Actor, rating: int, comment: str = "", circle_id: int | None = 
         if comment:
             row.comment = comment
         return Rated(True, circle.id, k, rating, bool(comment))
-    actor.session.add(Pulse(workspace_id=m.workspace_id, circle_id=circle.id, cycle=k,
-                            member_id=m.id, rating=rating, comment=comment))
-    return Rated(False, circle.id, k, rating, bool(comment))
+    fresh = Pulse(workspace_id=m.workspace_id, circle_id=circle.id, cycle=k, member_id=m.id,
+                  rating=rating, comment=comment)
+    got, new = insert_once(actor.session, fresh, lambda: actor.session.scalar(select(Pulse).where(
+        Pulse.circle_id == circle.id, Pulse.cycle == k, Pulse.member_id == m.id)))
+    if got is None:
+        raise DomainError("busy_try_again")
+    if not new:  # a double click raced the first: the same rating, said once
+        got.rating = rating
+        if comment:
+            got.comment = comment
+    return Rated(not new, circle.id, k, rating, bool(comment))
 
 
 def pulse_comment(actor: Actor, circle_id: int, cycle: int, comment: str) -> None:

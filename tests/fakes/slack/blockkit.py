@@ -6,8 +6,13 @@ the fake records them as violations and answers with Slack's error.
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
+
+MAX_MESSAGE_TEXT = 12000  # all text in a message's blocks together (msg_blocks_too_long)
+MAX_VIEW_BYTES = 250_000  # a modal or Home tab view as JSON
+TOO_LONG = "msg_blocks_too_long"
 
 PING_RE = re.compile(r"<(!channel|!here|!everyone|@[UW][A-Z0-9]+)(\|[^>]*)?>")
 
@@ -24,7 +29,21 @@ def check_message(body: dict[str, Any], max_blocks: int = 50) -> list[str]:
     seen: set[str] = set()
     for b in blocks:
         problems += _check_block(b, seen)
+    total = sum(len(t) for t in _texts(blocks))
+    if total > MAX_MESSAGE_TEXT:
+        problems.append(f"{TOO_LONG}: blocks carry {total} characters > {MAX_MESSAGE_TEXT}")
     return problems
+
+
+def _texts(x: Any) -> list[str]:
+    """Every text string inside blocks (section text, fields, buttons, context...)."""
+    if isinstance(x, dict):
+        own = [x["text"]] if isinstance(x.get("text"), str) else []
+        return own + [t for k, v in x.items() if not (k == "text" and isinstance(v, str))
+                      for t in _texts(v)]
+    if isinstance(x, list):
+        return [t for v in x for t in _texts(v)]
+    return []
 
 
 def _check_block(b: dict[str, Any], seen: set[str]) -> list[str]:
@@ -65,7 +84,11 @@ def _check_block(b: dict[str, Any], seen: set[str]) -> list[str]:
 
 def check_view(view: dict[str, Any]) -> list[str]:
     """Problems with a modal or Home tab view (100 blocks; modal titles 24 characters)."""
-    problems = check_message({"blocks": view.get("blocks")}, 100)
+    problems = [p for p in check_message({"blocks": view.get("blocks")}, 100)
+                if not p.startswith(TOO_LONG)]  # views have their own, larger limit
+    size = len(json.dumps(view, separators=(",", ":")).encode())
+    if size > MAX_VIEW_BYTES:
+        problems.append(f"view of {size} bytes > {MAX_VIEW_BYTES}")
     if view.get("type") == "modal":
         for key in ("title", "submit", "close"):
             if len((view.get(key) or {}).get("text", "")) > 24:

@@ -24,7 +24,7 @@ from aiohttp import WSMsgType, web
 from aiohttp.test_utils import TestServer
 
 from tests.fakes.settle import SETTLE_SECONDS, Requests
-from tests.fakes.slack.blockkit import check_message
+from tests.fakes.slack.blockkit import TOO_LONG, check_message
 from tests.fakes.slack.state import Call, SlackState
 from tests.fakes.slack.web_api import METHODS, checked, error, oauth_access
 
@@ -114,7 +114,10 @@ class FakeSlack(SlackState):
             if self.hooks_expired:
                 return web.Response(status=404, text="expired_url")
             body = await request.json()
-            checked(self, f"response_url {request.path}", check_message(body))
+            problems = check_message(body)
+            checked(self, f"response_url {request.path}", problems)
+            if any(p.startswith(TOO_LONG) for p in problems):  # Slack drops the whole reply
+                return web.Response(status=400, text=TOO_LONG)
             body["_hook"] = request.match_info["tail"]
             self.responses.append(body)
             return web.Response(text="ok")

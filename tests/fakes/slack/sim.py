@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import time
 from typing import Any
 from urllib.parse import urlencode
@@ -12,6 +13,18 @@ from urllib.parse import urlencode
 from slack_sdk.signature import SignatureVerifier
 
 from tests.fakes.slack.server import FakeSlack
+
+# what Slack itself formats (mentions, channel links, broadcasts, links) and sends unescaped
+_FORMATTED = re.compile(r"(<(?:[@#!][^<>]*|https?://[^<>]*|mailto:[^<>]*)>)")
+
+
+def slack_escaped(text: str) -> str:
+    """Text the way Slack sends what a person typed: `&`, `<`, `>` become `&amp;`,
+    `&lt;`, `&gt;` (in slash commands, message events and view submissions alike);
+    the mentions and links Slack formatted itself arrive as they are."""
+    parts = _FORMATTED.split(text)
+    return "".join(part if i % 2 else part.replace("&", "&amp;").replace("<", "&lt;")
+                   .replace(">", "&gt;") for i, part in enumerate(parts))
 
 
 class SlackSim:
@@ -39,7 +52,7 @@ class SlackSim:
         return {"token": "legacy", "team_id": team, "team_domain": team.lower(),
                 "channel_id": channel, "channel_name": "general", "user_id": user,
                 "user_name": self.fake.users.get(user, {}).get("name", user.lower()),
-                "command": command, "text": text, "api_app_id": "A1",
+                "command": command, "text": slack_escaped(text), "api_app_id": "A1",
                 "is_enterprise_install": "false",
                 "response_url": self.fake.response_url(f"cmd-{n}"),
                 "trigger_id": f"{n}.{n}.trigger"}
@@ -84,7 +97,8 @@ class SlackSim:
                 state[block["block_id"]] = {el["action_id"]: {"type": kind,
                                                               "selected_options": opts}}
             else:
-                state[block["block_id"]] = {el["action_id"]: {"type": kind, "value": v}}
+                typed = slack_escaped(v) if isinstance(v, str) else v
+                state[block["block_id"]] = {el["action_id"]: {"type": kind, "value": typed}}
         n = next(self._n)
         return {"type": "view_submission", "team": {"id": team, "domain": team.lower()},
                 "user": {"id": user, "username": user.lower(), "team_id": team},
@@ -94,6 +108,8 @@ class SlackSim:
 
     def event(self, event: dict[str, Any], *, team: str = "T1") -> dict[str, Any]:
         n = next(self._n)
+        if isinstance(event.get("text"), str):
+            event = {**event, "text": slack_escaped(event["text"])}
         return {"token": "legacy", "team_id": team, "api_app_id": "A1", "event": event,
                 "type": "event_callback", "event_id": f"Ev{n:08d}",
                 "event_time": int(time.time()), "authorizations": [

@@ -11,7 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fakes.slack.blockkit import check_message, check_view
+from tests.fakes.slack.blockkit import TOO_LONG, check_message, check_view
 from tests.fakes.slack.state import SlackState, Team
 
 NAME_RE = re.compile(r"^[a-z0-9_-]{1,80}$")
@@ -153,8 +153,10 @@ async def _post(state: SlackState, team: Team, p: Params, ephemeral: bool) -> we
         return error(err)
     if not p.get("text") and not p.get("blocks"):
         return error("no_text")
-    if not checked(state, f"chat.post {cid}", check_message(p)):
-        return error("invalid_blocks")
+    problems = check_message(p)
+    if not checked(state, f"chat.post {cid}", problems):
+        return error(TOO_LONG if any(x.startswith(TOO_LONG) for x in problems)
+                     else "invalid_blocks")
     if ephemeral and p["user"] not in state.members.get(cid, set()):
         return error("user_not_in_channel")
     ts = state._new_ts()
