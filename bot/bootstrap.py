@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import sys
 from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -52,7 +53,9 @@ def build(config: Config, migrate: bool = True) -> App:
     if migrate:
         upgrade(engine)
     sessions = session_factory(engine)
-    return App(config, engine, sessions, CircleBot(sessions, config))
+    # Sized on purpose ([bot] workers): the pool that keeps blocking work off the event loop.
+    executor = ThreadPoolExecutor(max_workers=config.bot.workers, thread_name_prefix="circlebot")
+    return App(config, engine, sessions, CircleBot(sessions, config, executor=executor))
 
 
 @dataclass
