@@ -123,7 +123,7 @@ def drop(schema: str) -> None:
 # ------------------------------------------------------------------ the bot
 
 
-def serve(db_url: str, api_base: str, token: str, port: int) -> None:
+def serve(db_url: str, api_base: str, token: str, port: int, workers: int) -> None:
     """The bot process: built by the composition root, HTTP mode, until terminated."""
     from adapters.slack.runner import run_slack
     from bot.bootstrap import build, build_slack
@@ -133,6 +133,8 @@ def serve(db_url: str, api_base: str, token: str, port: int) -> None:
     config.database.url = db_url
     config.bot.platform = "slack"
     config.bot.coordinators = ["slack:T1:U_COORD"]
+    if workers:
+        config.bot.workers = workers
     sc = config.slack
     sc.mode, sc.host, sc.port = "http", "127.0.0.1", port
     sc.signing_secret, sc.bot_token, sc.api_base_url = SECRET, token, api_base
@@ -193,7 +195,8 @@ async def drive(args: argparse.Namespace, schema: str) -> dict[str, Any]:
     sim = SlackSim(fake, SECRET)
     port = free_port()
     bot = subprocess.Popen([sys.executable, "-m", "benchmarks.load", "--serve",
-                            schema_url(schema), fake.api_base, team.bot_token, str(port)])
+                            schema_url(schema), fake.api_base, team.bot_token, str(port),
+                            str(args.workers)])
     endpoint = f"http://127.0.0.1:{port}/slack/events"
     acks: list[float] = []
     replies: list[float] = []
@@ -283,12 +286,14 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=20, help="commands per person")
     parser.add_argument("--health", type=float, default=0.02,
                         help="share of commands that are a coordinator's /circle health")
-    parser.add_argument("--serve", nargs=4, metavar=("DB", "API", "TOKEN", "PORT"),
+    parser.add_argument("--workers", type=int, default=0,
+                        help="the bot's [bot] workers (default: the config default)")
+    parser.add_argument("--serve", nargs=5, metavar=("DB", "API", "TOKEN", "PORT", "WORKERS"),
                         help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
-        db_url, api, token, port = args.serve
-        serve(db_url, api, token, int(port))
+        db_url, api, token, port, workers = args.serve
+        serve(db_url, api, token, int(port), int(workers))
         return
     schema = f"load_{uuid.uuid4().hex[:10]}"
     try:
