@@ -55,7 +55,10 @@ def build(config: Config, migrate: bool = True) -> App:
     sessions = session_factory(engine)
     # Sized on purpose ([bot] workers): the pool that keeps blocking work off the event loop.
     executor = ThreadPoolExecutor(max_workers=config.bot.workers, thread_name_prefix="circlebot")
-    return App(config, engine, sessions, CircleBot(sessions, config, executor=executor))
+    # and one more thread for coordinators' long commands, so they never hold members' workers
+    coordinators = ThreadPoolExecutor(max_workers=1, thread_name_prefix="circlebot-coordinator")
+    return App(config, engine, sessions, CircleBot(sessions, config, executor=executor,
+                                                   coordinator_executor=coordinators))
 
 
 @dataclass

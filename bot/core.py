@@ -37,7 +37,8 @@ T = TypeVar("T")
 
 class CircleBot:
     def __init__(self, sessions: SessionFactory, config: Config | None = None,
-                 clock: Clock = utcnow, executor: Executor | None = None) -> None:
+                 clock: Clock = utcnow, executor: Executor | None = None,
+                 coordinator_executor: Executor | None = None) -> None:
         self.sessions = sessions
         self.config = config or Config()
         self.clock = clock
@@ -45,24 +46,44 @@ class CircleBot:
         # a burst of slow commands queues here while acks and HTTP keep flowing.
         self.executor = executor or ThreadPoolExecutor(
             max_workers=self.config.bot.workers, thread_name_prefix="circlebot")
+        # Coordinator commands (health of a big program, preview, publish) can take seconds:
+        # they get a lane of their own so they never occupy the workers members' commands
+        # queue for.
+        self.coordinator_executor = coordinator_executor or ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="circlebot-coordinator")
 
-    async def _offload(self, fn: Callable[..., T], *args: object) -> T:
+    async def _offload(self, fn: Callable[..., T], *args: object,
+                       lane: Executor | None = None) -> T:
         """Run blocking work on the bot's executor (like asyncio.to_thread, bounded)."""
         loop = asyncio.get_running_loop()
         call = functools.partial(contextvars.copy_context().run, fn, *args)
-        return await loop.run_in_executor(self.executor, call)
+        return await loop.run_in_executor(lane or self.executor, call)
+
+    def _lane(self, request: c.Request) -> Executor:
+        return self.coordinator_executor if c.spec_for(request).coordinator_only \
+            else self.executor
+
+    def _lane_for_text(self, text: str) -> Executor:
+        """Parsing is cheap and pure, so the lane is chosen on the loop before offloading."""
+        try:
+            return self._lane(c.parse(text, today=self.today()))
+        except c.ParseError:
+            return self.executor
 
     def close(self) -> None:
         """Let queued work finish and stop the worker threads."""
         self.executor.shutdown(wait=True)
+        self.coordinator_executor.shutdown(wait=True)
 
     # ------------------------------------------------------------ adapter API
 
     async def handle_command(self, who: Identity, text: str) -> Reply:
-        return await self._offload(self.handle_command_sync, who, text)
+        return await self._offload(self.handle_command_sync, who, text,
+                                   lane=self._lane_for_text(text))
 
     async def handle_request(self, who: Identity, request: c.Request) -> Reply:
-        return await self._offload(self.handle_request_sync, who, request)
+        return await self._offload(self.handle_request_sync, who, request,
+                                   lane=self._lane(request))
 
     async def handle_action(self, who: Identity, action: str, value: str) -> Reply:
         return await self._offload(self.handle_action_sync, who, action, value)

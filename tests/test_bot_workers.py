@@ -65,3 +65,30 @@ async def test_busy_workers_make_commands_queue_but_the_loop_keeps_running(db):
     replies = await asyncio.gather(first, second)
     assert all(r.title == "Your status" for r in replies), replies
     bot.close()
+
+
+async def test_a_coordinators_long_command_never_holds_up_members(db):
+    cfg = Config()
+    cfg.bot.workers = 1
+    cfg.bot.coordinators = ["console:acme:coord"]
+    bot = CircleBot(db, cfg, clock=Clock())
+    release = threading.Event()
+    started = threading.Event()
+    real = bot.handle_command_sync
+
+    def slow_health(who, text):  # type: ignore[no-untyped-def]
+        if text == "health":
+            started.set()
+            release.wait(timeout=30)
+        return real(who, text)
+
+    bot.handle_command_sync = slow_health  # type: ignore[method-assign]
+    health = asyncio.ensure_future(bot.handle_command(person("coord"), "health"))
+    await asyncio.to_thread(started.wait, 30)
+    # the coordinator's health is still being worked out; a member's status comes back anyway
+    status = await asyncio.wait_for(bot.handle_command(person("ann"), "status"), timeout=20)
+    assert status.title == "Your status"
+    assert not health.done()
+    release.set()
+    assert (await health).tone != "error"
+    bot.close()
