@@ -13,6 +13,7 @@ import datetime as dt
 import sys
 from collections import Counter
 from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from typing import TYPE_CHECKING, Any, TextIO
@@ -56,7 +57,12 @@ def build(config: Config, migrate: bool = True) -> App:
     if migrate:
         upgrade(engine)
     sessions = session_factory(engine)
-    return App(config, engine, sessions, CircleBot(sessions, config))
+    # Sized on purpose ([bot] workers): the pool that keeps blocking work off the event loop.
+    executor = ThreadPoolExecutor(max_workers=config.bot.workers, thread_name_prefix="circlebot")
+    # and one more thread for coordinators' long commands, so they never hold members' workers
+    coordinators = ThreadPoolExecutor(max_workers=1, thread_name_prefix="circlebot-coordinator")
+    return App(config, engine, sessions, CircleBot(sessions, config, executor=executor,
+                                                   coordinator_executor=coordinators))
 
 
 @dataclass

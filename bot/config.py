@@ -46,6 +46,8 @@ class BotConfig:
     # first coordinators, as "platform:workspace:user" ("console:local:alice")
     coordinators: list[str] = field(default_factory=list)
     max_text_length: int = 4000
+    # threads doing database work for commands; kept within the connection pool (5 + 10)
+    workers: int = 4
 
 
 @dataclass
@@ -171,6 +173,8 @@ def load(path: str | Path | None = None, environ: dict[str, str] | None = None) 
 def _check(cfg: Config) -> None:
     """Settings the scheduler would otherwise trip over hours later are refused at start."""
     cfg.bot.platform = check_platform(cfg.bot.platform)
+    if not isinstance(cfg.bot.workers, int) or not 1 <= cfg.bot.workers <= 15:
+        raise ConfigError(f"[bot] workers = {cfg.bot.workers!r}: use a whole number from 1 to 15")
     sc = cfg.scheduling
     try:
         rules.parse_hhmm(str(sc.digest_time))

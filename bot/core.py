@@ -8,8 +8,12 @@ changes is committed together with the outbox rows it causes, or nothing is.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import datetime as dt
+import functools
 from collections.abc import Callable
+from concurrent.futures import Executor, ThreadPoolExecutor
+from typing import TypeVar
 from zoneinfo import available_timezones
 
 from bot import actions as a
@@ -28,45 +32,81 @@ from circles.model import utcnow
 from circles.usecases import context, insight, lookup, weekly
 
 Clock = Callable[[], dt.datetime]
+T = TypeVar("T")
 
 
 class CircleBot:
     def __init__(self, sessions: SessionFactory, config: Config | None = None,
-                 clock: Clock = utcnow) -> None:
+                 clock: Clock = utcnow, executor: Executor | None = None,
+                 coordinator_executor: Executor | None = None) -> None:
         self.sessions = sessions
         self.config = config or Config()
         self.clock = clock
+        # Database work runs on a bounded pool of its own, never the loop's default one, so
+        # a burst of slow commands queues here while acks and HTTP keep flowing.
+        self.executor = executor or ThreadPoolExecutor(
+            max_workers=self.config.bot.workers, thread_name_prefix="circlebot")
+        # Coordinator commands (health of a big program, preview, publish) can take seconds:
+        # they get a lane of their own so they never occupy the workers members' commands
+        # queue for.
+        self.coordinator_executor = coordinator_executor or ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="circlebot-coordinator")
+
+    async def _offload(self, fn: Callable[..., T], *args: object,
+                       lane: Executor | None = None) -> T:
+        """Run blocking work on the bot's executor (like asyncio.to_thread, bounded)."""
+        loop = asyncio.get_running_loop()
+        call = functools.partial(contextvars.copy_context().run, fn, *args)
+        return await loop.run_in_executor(lane or self.executor, call)
+
+    def _lane(self, request: c.Request) -> Executor:
+        return self.coordinator_executor if c.spec_for(request).coordinator_only \
+            else self.executor
+
+    def _lane_for_text(self, text: str) -> Executor:
+        """Parsing is cheap and pure, so the lane is chosen on the loop before offloading."""
+        try:
+            return self._lane(c.parse(text, today=self.today()))
+        except c.ParseError:
+            return self.executor
+
+    def close(self) -> None:
+        """Let queued work finish and stop the worker threads."""
+        self.executor.shutdown(wait=True)
+        self.coordinator_executor.shutdown(wait=True)
 
     # ------------------------------------------------------------ adapter API
 
     async def handle_command(self, who: Identity, text: str) -> Reply:
-        return await asyncio.to_thread(self.handle_command_sync, who, text)
+        return await self._offload(self.handle_command_sync, who, text,
+                                   lane=self._lane_for_text(text))
 
     async def handle_request(self, who: Identity, request: c.Request) -> Reply:
-        return await asyncio.to_thread(self.handle_request_sync, who, request)
+        return await self._offload(self.handle_request_sync, who, request,
+                                   lane=self._lane(request))
 
     async def handle_action(self, who: Identity, action: str, value: str) -> Reply:
-        return await asyncio.to_thread(self.handle_action_sync, who, action, value)
+        return await self._offload(self.handle_action_sync, who, action, value)
 
     async def handle_form(self, who: Identity, form_id: str, context: str,
                           values: dict[str, str | list[str]]) -> Reply:
-        return await asyncio.to_thread(self.handle_form_sync, who, form_id, context, values)
+        return await self._offload(self.handle_form_sync, who, form_id, context, values)
 
     async def handle_thread_reply(self, who: Identity, space: str, thread: str | None,
                                   text: str) -> Reply | None:
-        return await asyncio.to_thread(self.handle_thread_reply_sync, who, space, thread, text)
+        return await self._offload(self.handle_thread_reply_sync, who, space, thread, text)
 
     async def home(self, who: Identity) -> list[Reply]:
-        return await asyncio.to_thread(self.home_sync, who)
+        return await self._offload(self.home_sync, who)
 
     async def workspace_removed(self, platform: str, workspace: str) -> None:
         def run() -> None:
             with unit_of_work(self.sessions) as session:
                 context.deactivate_workspace(session, platform, workspace)
-        await asyncio.to_thread(run)
+        await self._offload(run)
 
     async def autocomplete(self, who: Identity, kind: str, prefix: str) -> list[tuple[str, str]]:
-        return await asyncio.to_thread(self.autocomplete_sync, who, kind, prefix)
+        return await self._offload(self.autocomplete_sync, who, kind, prefix)
 
     # --------------------------------------------------------- sync versions
 

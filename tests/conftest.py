@@ -98,5 +98,6 @@ async def slack(db: sessionmaker[Session]):  # type: ignore[no-untyped-def]
     h = await slack_harness(db)
     yield h
     await h.settled()  # nothing the test started may still be talking to Slack
+    await h.listeners.close()
     await h.fake.close()
     assert h.fake.violations == []

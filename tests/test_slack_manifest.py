@@ -31,7 +31,7 @@ def test_manifest_scopes_match_the_oauth_scopes() -> None:
 def test_manifest_subscribes_to_every_event_the_app_handles() -> None:
     assert set(_list_after("bot_events")) == {
         "app_home_opened", "message.channels", "message.groups", "message.mpim",
-        "app_uninstalled", "tokens_revoked"}
+        "app_uninstalled", "tokens_revoked", "user_change", "team_join"}
 
 
 def test_manifest_declares_the_configured_command_and_socket_mode() -> None:

@@ -24,6 +24,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.errors import to_delivery_error
+from adapters.slack.http import SharedHttp
 from adapters.slack.identity import IdentityResolver
 from adapters.slack.installation_store import DbInstallationStore, SignedStateStore
 from adapters.slack.render import (
@@ -96,9 +97,14 @@ class SlackListeners:
         self.handled = 0
         self.identities = identities or IdentityResolver(
             config.slack.identity_cache_seconds)
+        self.http: SharedHttp | None = None  # set by register(): one HTTP session per app
 
     def register(self, app: AsyncApp) -> AsyncApp:
         t = self._tracked
+        self.http = SharedHttp(app.client)
+        app.use(self.http.middleware)
+        app.event("user_change")(t(self.on_user_seen))
+        app.event("team_join")(t(self.on_user_seen))
         app.command(self.config.slack.command)(t(self.on_command))
         app.action(re.compile("^" + re.escape(ACTION_PREFIX)))(t(self.on_action))
         app.view(re.compile("^" + re.escape(FORM_PREFIX)))(t(self.on_form))
@@ -225,7 +231,8 @@ class SlackListeners:
         reply = await self._run(self.core.handle_form(who, form_id, meta.get("c", ""),
                                                       form_values(view)))
         url = meta.get("ru")  # the command's response_url: answer where it was typed
-        respond = AsyncRespond(response_url=url) if url else None
+        respond = (self.http.respond(url) if self.http else AsyncRespond(response_url=url)) \
+            if url else None
         await self._answer(reply, who, client, respond=respond,
                            trigger_id=body.get("trigger_id"), response_url=url)
 
@@ -268,6 +275,18 @@ class SlackListeners:
             await client.views_publish(user_id=who.user, view=home_view(replies))
         except SlackApiError as exc:
             log.warning("views.publish for %s failed: %s", who.user, to_delivery_error(exc))
+
+    async def on_user_seen(self, event: dict[str, Any], context: AsyncBoltContext) -> None:
+        """user_change / team_join carry the whole user: the identity cache learns it, so a
+        rename or a new admin shows on the person's next command with no users.info call."""
+        user = event.get("user")
+        if isinstance(user, dict):
+            self.identities.learn(context.team_id or user.get("team_id") or "", user)
+
+    async def close(self) -> None:
+        """Close the shared HTTP session (at shutdown)."""
+        if self.http is not None:
+            await self.http.close()
 
     async def on_uninstalled(self, context: AsyncBoltContext) -> None:
         await self._removed(context)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from circles import matching, notices
@@ -25,9 +25,8 @@ from circles.model import (
 from circles.outbox import enqueue
 from circles.rules import MENTOR_KINDS, PAIR_KINDS, is_paused
 from circles.usecases.context import Actor, audit, find_member, get_profile
-from circles.usecases.matchmaking import latest_round, match_settings, recent_pairs, to_candidate
-from circles.usecases.memberships import active_memberships
-from circles.usecases.rounds import round_members
+from circles.usecases.matchmaking import latest_round, match_settings, to_candidate
+from circles.usecases.memberships import active_memberships, circle_members
 
 
 @dataclass(frozen=True)
@@ -39,20 +38,57 @@ class Placement:
     why: str
 
 
+def _open_circle_ids(session: Session, program: Program, rnd: Round,
+                     exclude: int | None) -> list[int]:
+    """The round's circles that still have room, counted in SQL: a full circle can never
+    take anyone, so neither it nor its members are read."""
+    max_size = 2 if program.kind in PAIR_KINDS else program.max_size
+    size = func.count(Membership.id)
+    q = (select(Circle.id)
+         .outerjoin(Membership, and_(Membership.circle_id == Circle.id,
+                                     Membership.active.is_(True)))
+         .where(Circle.round_id == rnd.id, Circle.workspace_id == rnd.workspace_id,
+                Circle.archived.is_(False))
+         .group_by(Circle.id).having(size < max_size).order_by(Circle.id))
+    if exclude is not None:
+        q = q.where(Circle.id != exclude)
+    return list(session.scalars(q))
+
+
+def _my_recent_pairs(session: Session, m: Member, program: Program,
+                     upto_round: int) -> set[frozenset[int]]:
+    """Recent pairs that include this member: the only ones a single placement can break."""
+    if program.repeat_window <= 0:
+        return set()
+    rows = session.execute(select(PairHistory.member_a, PairHistory.member_b).where(
+        PairHistory.workspace_id == program.workspace_id, PairHistory.program_id == program.id,
+        PairHistory.round_number > upto_round - program.repeat_window,
+        or_(PairHistory.member_a == m.id, PairHistory.member_b == m.id))).all()
+    return {frozenset((a, b)) for a, b in rows}
+
+
 def best_circle_for(session: Session, m: Member, program: Program, rnd: Round, today: dt.date,
                     exclude: int | None = None) -> tuple[int | None, str]:
     """The matcher's choice of a running circle for one member: (circle id, why) or
-    (None, the waitlist reason)."""
-    members = round_members(session, rnd)
-    ids = [x.id for people in members.values() for x, _ in people]
-    profiles = {p.member_id: p for p in session.scalars(
-        select(Profile).where(Profile.workspace_id == m.workspace_id, Profile.member_id.in_(ids)))}
-    options = {c.id: [to_candidate(x, profiles[x.id], program.kind, today)
-                      for x, _ in members.get(c.id, []) if x.id in profiles]
-               for c in rnd.circles if not c.archived and c.id != exclude}
+    (None, the waitlist reason). Reads only the circles with room and their members."""
+    open_ids = _open_circle_ids(session, program, rnd, exclude)
+    options: dict[int, list[matching.Candidate]] = {cid: [] for cid in open_ids}
+    if open_ids:
+        rows = session.execute(
+            select(Membership.circle_id, Member, Profile)
+            .join(Member, Member.id == Membership.member_id)
+            .join(Profile, and_(Profile.member_id == Member.id,
+                                Profile.workspace_id == Member.workspace_id))
+            .where(Membership.workspace_id == rnd.workspace_id, Membership.active.is_(True),
+                   Membership.circle_id.in_(open_ids))
+            .order_by(Membership.circle_id, Member.id)
+        ).all()
+        for cid, x, prof in rows:
+            options[cid].append(to_candidate(x, prof, program.kind, today))
     me = to_candidate(m, get_profile(session, m), program.kind, today)
     return matching.place_late_joiner(
-        me, options, match_settings(program, rnd.seed), recent_pairs(session, program, rnd.number))
+        me, options, match_settings(program, rnd.seed),
+        _my_recent_pairs(session, m, program, rnd.number))
 
 
 def lock_circles(session: Session, round_id: int) -> None:
@@ -66,7 +102,8 @@ def lock_circles(session: Session, round_id: int) -> None:
 
 def join_circle(session: Session, m: Member, circle: Circle, role: str) -> None:
     """Add a member to a running circle: membership (reactivated if they were in it before),
-    who they now have met, and an invitation into the circle's space."""
+    who they now have met, and an invitation into the circle's space. Reads that circle and
+    this member's pairs only."""
     earlier = session.scalar(select(Membership).where(Membership.circle_id == circle.id,
                                                       Membership.member_id == m.id))
     if earlier is not None:
@@ -76,9 +113,11 @@ def join_circle(session: Session, m: Member, circle: Circle, role: str) -> None:
                                role=role))
     rnd = session.get(Round, circle.round_id)
     assert rnd is not None
-    met = {(h.member_a, h.member_b) for h in session.scalars(select(PairHistory).where(
-        PairHistory.workspace_id == m.workspace_id, PairHistory.round_id == rnd.id))}
-    for other, _ in round_members(session, rnd).get(circle.id, []):
+    met = {(a, b) for a, b in session.execute(
+        select(PairHistory.member_a, PairHistory.member_b).where(
+            PairHistory.workspace_id == m.workspace_id, PairHistory.round_id == rnd.id,
+            or_(PairHistory.member_a == m.id, PairHistory.member_b == m.id)))}
+    for other, _ in circle_members(session, circle):
         a, b = sorted((m.id, other.id))
         if a != b and (a, b) not in met:
             session.add(PairHistory(workspace_id=m.workspace_id, program_id=rnd.program_id,
@@ -120,6 +159,19 @@ def place_late_joiner(actor: Actor, today: dt.date) -> Placement | None:
     return None
 
 
+def _any_other_circle_with_room(session: Session, rnd: Round, program: Program,
+                                circle_id: int) -> bool:
+    """Another (non-empty) circle of the round below the program's size: one aggregate
+    query that stops at the first such circle."""
+    row = session.scalar(
+        select(Membership.circle_id).join(Circle, Circle.id == Membership.circle_id)
+        .where(Circle.round_id == rnd.id, Circle.workspace_id == rnd.workspace_id,
+               Membership.active.is_(True), Membership.circle_id != circle_id)
+        .group_by(Membership.circle_id)
+        .having(func.count(Membership.id) < program.max_size).limit(1))
+    return row is not None
+
+
 @dataclass(frozen=True)
 class RematchPlan:
     member_id: int
@@ -143,8 +195,7 @@ def rematch_target(actor: Actor, external_id: str | None, name: str | None,
     rnd = session.get(Round, circle.round_id)
     program = session.get(Program, rnd.program_id) if rnd else None
     assert rnd is not None and program is not None
-    if all(len(people) >= program.max_size
-           for cid, people in round_members(session, rnd).items() if cid != circle.id):
+    if not _any_other_circle_with_room(session, rnd, program, circle.id):
         raise DomainError("all_circles_full")
     target_id, why = best_circle_for(session, m, program, rnd, today, exclude=circle.id)
     if target_id is None:
@@ -193,6 +244,8 @@ def _still_possible(session: Session, m: Member, target: Circle) -> None:
     if rnd is None or program is None or rnd.status != "active" or target.archived:
         raise DomainError("rematch_round_over", number=rnd.number if rnd else 0,
                           name=m.display_name)
-    seated = len(round_members(session, rnd).get(target.id, []))
+    seated = session.scalar(select(func.count(Membership.id)).where(
+        Membership.workspace_id == target.workspace_id, Membership.circle_id == target.id,
+        Membership.active.is_(True))) or 0
     if seated >= (2 if program.kind in PAIR_KINDS else program.max_size):
         raise DomainError("rematch_target_full", name=m.display_name, circle=target.name)
