@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from circles.errors import DomainError
 from circles.model import AuditEvent, Member, Profile, Workspace
+from circles.once import insert_once
 
 
 @dataclass
@@ -42,13 +43,13 @@ def enter(session: Session, platform: str, workspace: str, user: str, display_na
 
 
 def get_workspace(session: Session, platform: str, external_id: str, name: str = "") -> Workspace:
-    ws = session.scalar(
-        select(Workspace).where(Workspace.platform == platform, Workspace.external_id == external_id)
-    )
+    ws = find_workspace(session, platform, external_id)
     if ws is None:
-        ws = Workspace(platform=platform, external_id=external_id, name=name or external_id)
-        session.add(ws)
-        session.flush()
+        # two first requests from a new workspace may race: the loser reads the winner's row
+        ws, _ = insert_once(session, Workspace(platform=platform, external_id=external_id,
+                                               name=name or external_id),
+                            lambda: find_workspace(session, platform, external_id))
+        assert ws is not None
     elif not ws.active:
         # A command can only arrive from an installed app: this is a reinstall.
         ws.active = True
@@ -71,14 +72,15 @@ def deactivate_workspace(session: Session, platform: str, external_id: str) -> b
 
 
 def get_member(session: Session, ws: Workspace, external_id: str, display_name: str = "") -> Member:
-    m = session.scalar(
-        select(Member).where(Member.workspace_id == ws.id, Member.external_id == external_id)
-    )
-    if m is None:
-        m = Member(workspace_id=ws.id, external_id=external_id,
-                   display_name=display_name or external_id)
-        session.add(m)
-        session.flush()
+    def find() -> Member | None:
+        return session.scalar(
+            select(Member).where(Member.workspace_id == ws.id, Member.external_id == external_id))
+
+    m = find()
+    if m is None:  # a person's first two commands may race: one row, and both go on
+        m, _ = insert_once(session, Member(workspace_id=ws.id, external_id=external_id,
+                                           display_name=display_name or external_id), find)
+        assert m is not None
     elif display_name and m.display_name != display_name:
         m.display_name = display_name
     return m
@@ -107,10 +109,12 @@ def audit(session: Session, workspace_id: int, actor: int | None, kind: str,
 
 
 def get_profile(session: Session, m: Member) -> Profile:
-    p = session.scalar(select(Profile).where(Profile.member_id == m.id,
-                                             Profile.workspace_id == m.workspace_id))
+    def find() -> Profile | None:
+        return session.scalar(select(Profile).where(Profile.member_id == m.id,
+                                                    Profile.workspace_id == m.workspace_id))
+
+    p = find()
     if p is None:
-        p = Profile(workspace_id=m.workspace_id, member_id=m.id)
-        session.add(p)
-        session.flush()
+        p, _ = insert_once(session, Profile(workspace_id=m.workspace_id, member_id=m.id), find)
+        assert p is not None
     return p
