@@ -372,6 +372,7 @@ def _nudge(sessions: sessionmaker[Session], workspace_id: int, rnd: Round, circl
             .outerjoin(Profile, Profile.member_id == Member.id)
             .where(PromptPost.workspace_id == workspace_id, Circle.round_id == rnd.id,
                    Circle.archived.is_(False), PromptPost.cycle.in_(set(current.values())),
+                   PromptPost.posted_at <= (now - delay).astimezone(UTC),
                    ~exists().where(Response.prompt_post_id == PromptPost.id, Response.member_id == Member.id),
                    ~exists().where(OutboxMessage.workspace_id == workspace_id,
                                    OutboxMessage.key == _nudge_key(rnd.id)))

@@ -196,7 +196,7 @@ def members_to_rematch(session: Session, rnd: Round) -> list[RematchCandidate]:
     id; a member with low pulses is listed for those, not also for silence.
 
     Both rules are answered by the database (a grouped count, and a window over each
-    circle's prompts with an anti-join on the answers), so only the members flagged come back."""
+    circle's prompts, outer-joined to the answers to them), so only the members flagged come back."""
     ws = rnd.workspace_id
     in_round = and_(Circle.round_id == rnd.id, Circle.workspace_id == ws)
     out: dict[int, RematchCandidate] = {}
@@ -217,13 +217,14 @@ def members_to_rematch(session: Session, rnd: Round) -> list[RematchCandidate]:
     recent = select(ranked.c.id, ranked.c.circle_id).where(ranked.c.rn <= SILENT_PROMPTS_TO_REMATCH).cte("recent")
     full = (select(recent.c.circle_id).group_by(recent.c.circle_id)
             .having(func.count() == SILENT_PROMPTS_TO_REMATCH).subquery())
-    answered_recent = (select(Response.id).join(recent, recent.c.id == Response.prompt_post_id)
-                       .where(recent.c.circle_id == Membership.circle_id,
-                              Response.member_id == Membership.member_id))
+    answered = (select(Response.member_id, recent.c.circle_id)
+                .join(recent, recent.c.id == Response.prompt_post_id).distinct().subquery())
     silent = session.execute(
         select(Membership.member_id, Member.display_name)
         .join(full, full.c.circle_id == Membership.circle_id).join(Member, Member.id == Membership.member_id)
-        .where(Membership.workspace_id == ws, Membership.active.is_(True), ~answered_recent.exists())
+        .outerjoin(answered, and_(answered.c.member_id == Membership.member_id,
+                                  answered.c.circle_id == Membership.circle_id))
+        .where(Membership.workspace_id == ws, Membership.active.is_(True), answered.c.member_id.is_(None))
     ).all()
     for mid, name in silent:
         if mid not in out:

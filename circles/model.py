@@ -18,6 +18,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -153,6 +154,7 @@ class Round(Base):
 
 class Circle(Base):
     __tablename__ = "circles"
+    __table_args__ = (Index("ix_circles_round_number", "round_id", "number"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)
@@ -229,7 +231,8 @@ class PromptPost(Base):
 
 class Response(Base):
     __tablename__ = "responses"
-    __table_args__ = (UniqueConstraint("prompt_post_id", "member_id"),)
+    __table_args__ = (UniqueConstraint("prompt_post_id", "member_id"),
+                      Index("ix_responses_post_created", "prompt_post_id", "created_at"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)
@@ -254,7 +257,8 @@ class CheckIn(Base):
 
 class Pulse(Base):
     __tablename__ = "pulses"
-    __table_args__ = (UniqueConstraint("circle_id", "cycle", "member_id"),)
+    __table_args__ = (UniqueConstraint("circle_id", "cycle", "member_id"),
+                      Index("ix_pulses_member_rating", "member_id", "rating"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)

@@ -11,10 +11,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from circles.bulk import insert_rows
 from circles.db import unit_of_work
 from circles.model import JobRun
 
@@ -56,8 +57,8 @@ def claim_many(session: Session, workspace_id: int, keys: list[str], now: dt.dat
     """`claim` for many occurrences as one batched INSERT; a key claimed meanwhile by another
     scheduler fails the whole statement, and the caller redoes its chunk one by one."""
     if keys:
-        session.execute(insert(JobRun), [dict(workspace_id=workspace_id, key=k, status="done", note="",
-                                              ran_at=now) for k in keys])
+        insert_rows(session, JobRun, [dict(workspace_id=workspace_id, key=k, status="done", note="", ran_at=now)
+                                      for k in keys])
 
 
 def set_based(sessions: sessionmaker[Session], keyed: list[tuple[str, int]], workspace_id: int,

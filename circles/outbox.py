@@ -18,9 +18,10 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from circles.bulk import insert_rows
 from circles.model import AuditEvent, Circle, OutboxMessage, PromptPost, Workspace, utcnow
 from circles.usecases.coordinators import coordinators
 
@@ -222,6 +223,5 @@ def enqueue_many(session: Session, workspace_id: int,
     new = [dict(workspace_id=workspace_id, key=key, action=action, target=target, payload=payload,
                 not_before=now, status="pending", attempts=0, last_error="", created_at=now)
            for key, action, target, payload in rows if key not in seen]
-    if new:
-        session.execute(insert(OutboxMessage), new)
+    insert_rows(session, OutboxMessage, new)
     return len(new)

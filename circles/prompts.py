@@ -130,8 +130,12 @@ def pick_prompt(circle_id: int, prompts: list[BankPrompt], used: Iterable[str]) 
     if custom_fresh:
         return custom_fresh[0]
 
-    def order(p: BankPrompt) -> str:
-        return hashlib.sha1(f"{circle_id}:{p.key}".encode()).hexdigest()
+    base = hashlib.sha1(f"{circle_id}:".encode())
+
+    def order(p: BankPrompt) -> bytes:  # the digest orders as its hex would, at half the cost
+        h = base.copy()
+        h.update(p.key.encode())
+        return h.digest()
 
     return min(fresh, key=order)
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from circles import notices
+from circles.bulk import insert_rows
 from circles.errors import DomainError
 from circles.model import (
     CheckIn,
@@ -89,12 +90,10 @@ def post_prompts(session: Session, workspace_id: int, program_id: int, circle_id
     if not todo:
         return 0
     chosen = choose_prompts(session, workspace_id, program_id, todo)
-    rows = session.execute(
-        insert(PromptPost).returning(PromptPost.circle_id, PromptPost.id),
-        [dict(workspace_id=workspace_id, circle_id=cid, cycle=cycle, prompt_key=chosen[cid].key,
-              text=chosen[cid].text, posted_at=now) for cid in todo],
-    ).all()
-    post_ids = dict(rows)
+    rows = insert_rows(session, PromptPost, [
+        dict(workspace_id=workspace_id, circle_id=cid, cycle=cycle, prompt_key=chosen[cid].key,
+             text=chosen[cid].text, posted_at=now) for cid in todo], returning=("circle_id", "id"))
+    post_ids = {cid: pid for cid, pid in rows}
     enqueue_many(session, workspace_id, [
         (f"prompt:{cid}:{cycle}", "post", f"circle:{cid}",
          {"circle_id": cid, "prompt_post_id": post_ids[cid],
