@@ -269,14 +269,15 @@ def _run_round(sessions: sessionmaker[Session], workspace_id: int, round_id: int
     grace = dt.timedelta(hours=cfg.prompt_grace_hours)
     prompt_due: dict[int, list[tuple[str, int]]] = {}  # cycle -> (key, circle id)
     checkin_due: dict[int, list[tuple[str, int]]] = {}
+    # circles share a handful of schedules (one per timezone): work out each one's moment once
+    latest = {tz: (sched.latest_cycle(now), sched.latest_checkin(now)) for tz, sched in by_zone.items()}
     for c in circles:
         sched = schedules[c.id]
         if c.archived:
             continue
-        k = sched.latest_cycle(now)
+        k, j = latest[c.tz_name]
         if k and now < sched.round_end:
             prompt_due.setdefault(k, []).append((f"r{round_id}:prompt:c{c.id}:k{k}", c.id))
-        j = sched.latest_checkin(now)
         if j and now - sched.checkin_at(j) <= grace:
             checkin_due.setdefault(j, []).append((f"r{round_id}:checkin:c{c.id}:k{j}", c.id))
     with sessions() as session:

@@ -120,15 +120,20 @@ def pick_prompt(circle_id: int, prompts: list[BankPrompt], used: Iterable[str]) 
     nothing repeats until the bank is used up); a custom one among them wins; otherwise an
     order that differs between circles (so neighbouring circles don't all discuss the same
     thing) but is stable."""
-    counts = {p.key: 0 for p in prompts}
-    for key in used:
-        if key in counts:
-            counts[key] += 1
-    least = min(counts.values())
-    fresh = [p for p in prompts if counts[p.key] == least]
-    custom_fresh = [p for p in fresh if p.key.startswith("custom:")]
-    if custom_fresh:
-        return custom_fresh[0]
+    used = list(used)
+    if used:
+        counts = {p.key: 0 for p in prompts}
+        for key in used:
+            if key in counts:
+                counts[key] += 1
+        least = min(counts.values())
+        fresh = [p for p in prompts if counts[p.key] == least]
+    else:
+        fresh = prompts  # a circle's first prompt: everything is unused
+    for p in fresh:  # custom prompts come first in `available_prompts`
+        if p.key.startswith("custom:"):
+            return p
+        break
 
     base = hashlib.sha1(f"{circle_id}:".encode())
 
