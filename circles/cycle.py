@@ -390,16 +390,20 @@ def _nudge(sessions: sessionmaker[Session], workspace_id: int, rnd: Round, circl
                                       {"user": external_id, **notices.to_payload(notices.Nudge(post_id, k, text))})))
     todo.sort(key=lambda t: (t[0], t[1]))
     sent = 0
+
+    def queue(rows: list[tuple[str, str, str, dict[str, Any]]]) -> bool:
+        nonlocal sent
+        added: list[int] = []
+        if once(sessions, lambda s: added.append(enqueue_many(s, workspace_id, rows))):
+            sent += sum(added)
+            return True
+        return False
+
     for i in range(0, len(todo), CHUNK):
         chunk = [row for _, _, row in todo[i : i + CHUNK]]
-
-        def batch(s: Session, chunk: list = chunk) -> None:  # type: ignore[type-arg]
-            nonlocal sent
-            sent += enqueue_many(s, workspace_id, chunk)
-
-        if not once(sessions, batch):  # someone queued some of them meanwhile: one by one
+        if not queue(chunk):  # someone queued some of them meanwhile: one by one
             for row in chunk:
-                once(sessions, lambda s, row=row: enqueue_many(s, workspace_id, [row]))
+                queue([row])
     return sent
 
 
