@@ -231,8 +231,7 @@ class PromptPost(Base):
 
 class Response(Base):
     __tablename__ = "responses"
-    __table_args__ = (UniqueConstraint("prompt_post_id", "member_id"),
-                      Index("ix_responses_post_created", "prompt_post_id", "created_at"))
+    __table_args__ = (UniqueConstraint("prompt_post_id", "member_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)
@@ -257,8 +256,7 @@ class CheckIn(Base):
 
 class Pulse(Base):
     __tablename__ = "pulses"
-    __table_args__ = (UniqueConstraint("circle_id", "cycle", "member_id"),
-                      Index("ix_pulses_member_rating", "member_id", "rating"))
+    __table_args__ = (UniqueConstraint("circle_id", "cycle", "member_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)

@@ -2,10 +2,16 @@
 
 - ``circles (round_id, number)``: every sweep and health report reads one round's circles
   in number order.
-- ``responses (prompt_post_id, created_at)``: health counts each circle's answers and finds
-  the latest one; with the answer time in the index PostgreSQL can answer from the index
-  alone (an index-only scan) instead of reading a million answer texts.
-- ``pulses (member_id, rating)``: who rated their circles low, per member, without a scan.
+  (With one round PostgreSQL rightly scans; with many past rounds this keeps a sweep's cost
+  to its own round.)
+
+Health's plans were checked with EXPLAIN ANALYZE at 300 and 2,000 circles
+(``benchmarks/health.py --explain``): its per-circle aggregates read every row of the round
+on purpose, and PostgreSQL picks a (parallel) sequential scan over any index for them; the
+silent-member rule probes the unique ``responses (prompt_post_id, member_id)`` index with an
+index-only scan. Indexes tried for the aggregates (responses by post and time, pulses by
+member and rating) went unused and are not added. The sweep's "already done?" and "already
+queued?" look-ups are by the unique ``job_runs`` / ``outbox (workspace_id, key)`` keys.
 
 The lead chains the wave's several 0003 revisions at merge.
 
@@ -24,8 +30,6 @@ depends_on: str | Sequence[str] | None = None
 
 INDEXES = (
     ("ix_circles_round_number", "circles", ["round_id", "number"]),
-    ("ix_responses_post_created", "responses", ["prompt_post_id", "created_at"]),
-    ("ix_pulses_member_rating", "pulses", ["member_id", "rating"]),
 )
 
 
