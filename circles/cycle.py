@@ -18,12 +18,10 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import String, and_, cast, exists, insert, literal, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from circles import notices, rules
-from circles.db import unit_of_work
 from circles.health import ProgramHealth, program_health
 from circles.model import (
     Circle,
@@ -38,6 +36,8 @@ from circles.model import (
     Round,
     Workspace,
 )
+from circles.occurrences import CHUNK, claim, done_keys, once, set_based
+from circles.outbox import enqueue_many
 from circles.usecases import rounds, weekly
 from circles.usecases.coordinators import coordinators
 
@@ -145,43 +145,6 @@ def end_round(session: Session, rnd: Round, program: Program, now: dt.datetime) 
 # --- the sweep ---------------------------------------------------------------------------
 
 
-def _claim(session: Session, workspace_id: int, key: str, status: str = "done", note: str = "",
-           now: dt.datetime | None = None) -> None:
-    """Insert the occurrence marker first: a concurrent scheduler fails here, before doing
-    anything, and its transaction rolls back."""
-    session.add(JobRun(workspace_id=workspace_id, key=key, status=status, note=note,
-                       ran_at=now or dt.datetime.now(UTC)))
-    session.flush()
-
-
-def _once(sessions: sessionmaker[Session], work) -> bool:  # type: ignore[no-untyped-def]
-    try:
-        with unit_of_work(sessions) as session:
-            work(session)
-        return True
-    except IntegrityError:
-        return False  # another scheduler did it first
-
-
-BATCH = 200
-
-
-def _batched(sessions: sessionmaker[Session], works: list, kind: str, done: Counter[str]) -> None:  # type: ignore[type-arg]
-    """Many occurrences per transaction (10,000 circles in seconds, not minutes); if any of
-    them was already done by someone else, redo that batch one by one."""
-    for i in range(0, len(works), BATCH):
-        chunk = works[i : i + BATCH]
-
-        def all_of(s: Session, chunk: list = chunk) -> None:  # type: ignore[type-arg]
-            for work in chunk:
-                work(s)
-
-        if _once(sessions, all_of):
-            done[kind] += len(chunk)
-        else:
-            done[kind] += sum(1 for work in chunk if _once(sessions, work))
-
-
 @dataclass
 class _CircleInfo:
     circle: Circle
@@ -258,52 +221,93 @@ def load_round(session: Session, workspace_id: int, round_id: int, cfg: CycleSet
 _load_round = load_round  # the old private name, still imported by bot/status.py
 
 
+@dataclass(frozen=True)
+class _SweepCircle:
+    id: int
+    archived: bool
+    tz_name: str
+
+
+def _sweep_circles(session: Session, workspace_id: int, round_id: int, program: Program,
+                   cfg: CycleSettings) -> list[_SweepCircle]:
+    """The round's circles with the timezone their schedule runs in, as plain columns: a
+    sweep needs no member objects (member-local programs read only the members' timezones)."""
+    circles = session.execute(
+        select(Circle.id, Circle.archived).where(Circle.workspace_id == workspace_id, Circle.round_id == round_id)
+        .order_by(Circle.number)
+    ).all()
+    if program.timezone != MEMBER_LOCAL:
+        return [_SweepCircle(cid, archived, program.timezone) for cid, archived in circles]
+    zones: dict[int, list[str]] = {}
+    for cid, tz in session.execute(
+        select(Membership.circle_id, Profile.timezone)
+        .join(Circle, Circle.id == Membership.circle_id)
+        .outerjoin(Profile, Profile.member_id == Membership.member_id)
+        .where(Membership.workspace_id == workspace_id, Circle.round_id == round_id, Membership.active.is_(True))
+    ):
+        zones.setdefault(cid, []).append(tz or cfg.member_local_default_timezone)
+    default = cfg.member_local_default_timezone
+    return [_SweepCircle(cid, archived, majority_timezone(zones.get(cid, []), default))
+            for cid, archived in circles]
+
+
 def _run_round(sessions: sessionmaker[Session], workspace_id: int, round_id: int,
                now: dt.datetime, cfg: CycleSettings, done: Counter[str]) -> None:
     with sessions() as session:
-        rnd, program, infos, keys = load_round(session, workspace_id, round_id, cfg)
-    schedules = {info.circle.id: schedule(program, rnd, info.tz, cfg) for info in infos}
+        rnd = session.scalar(select(Round).where(Round.workspace_id == workspace_id, Round.id == round_id))
+        assert rnd is not None
+        program = session.scalar(
+            select(Program).where(Program.workspace_id == workspace_id, Program.id == rnd.program_id))
+        assert program is not None
+        circles = _sweep_circles(session, workspace_id, round_id, program, cfg)
+        session.expunge_all()
+    by_zone: dict[str, Schedule] = {}
+    for c in circles:
+        if c.tz_name not in by_zone:
+            by_zone[c.tz_name] = schedule(program, rnd, zone(c.tz_name), cfg)
+    schedules = {c.id: by_zone[c.tz_name] for c in circles}
     grace = dt.timedelta(hours=cfg.prompt_grace_hours)
-    late: dict[int, list[int]] = {}  # cycle -> circle ids whose prompt is too late
-    prompt_works: list = []  # type: ignore[type-arg]
-    checkin_works: list = []  # type: ignore[type-arg]
-
-    for info in infos:
-        circle, sched = info.circle, schedules[info.circle.id]
-        if circle.archived:
+    prompt_due: dict[int, list[tuple[str, int]]] = {}  # cycle -> (key, circle id)
+    checkin_due: dict[int, list[tuple[str, int]]] = {}
+    # circles share a handful of schedules (one per timezone): work out each one's moment once
+    latest = {tz: (sched.latest_cycle(now), sched.latest_checkin(now)) for tz, sched in by_zone.items()}
+    for c in circles:
+        sched = schedules[c.id]
+        if c.archived:
             continue
-        k = sched.latest_cycle(now)
-        if k and now < sched.round_end and f"r{round_id}:prompt:c{circle.id}:k{k}" not in keys:
-            if now - sched.prompts[k - 1] > grace:
-                late.setdefault(k, []).append(circle.id)
+        k, j = latest[c.tz_name]
+        if k and now < sched.round_end:
+            prompt_due.setdefault(k, []).append((f"r{round_id}:prompt:c{c.id}:k{k}", c.id))
+        if j and now - sched.checkin_at(j) <= grace:
+            checkin_due.setdefault(j, []).append((f"r{round_id}:checkin:c{c.id}:k{j}", c.id))
+    with sessions() as session:
+        claimed = done_keys(session, workspace_id, [key for due in (prompt_due, checkin_due)
+                                                     for pairs in due.values() for key, _ in pairs])
+
+    late: dict[int, list[int]] = {}  # cycle -> circle ids whose prompt is too late
+    for k, pairs in sorted(prompt_due.items()):
+        todo: list[tuple[str, int]] = []
+        for key, cid in pairs:
+            if key in claimed:
+                continue
+            if now - schedules[cid].prompts[k - 1] > grace:
+                late.setdefault(k, []).append(cid)
             else:
-                key = f"r{round_id}:prompt:c{circle.id}:k{k}"
-
-                def work(s: Session, key: str = key, c: Circle = circle, k: int = k) -> None:
-                    _claim(s, workspace_id, key, now=now)
-                    weekly.post_prompt(s, s.merge(c, load=False), k, now)
-
-                prompt_works.append(work)
-        j = sched.latest_checkin(now)
-        key = f"r{round_id}:checkin:c{circle.id}:k{j}"
-        if j and key not in keys and now - sched.checkin_at(j) <= grace:
-
-            def checkin(s: Session, key: str = key, c: Circle = circle, j: int = j) -> None:
-                _claim(s, workspace_id, key, now=now)
-                if s.scalar(select(PromptPost.id).where(
-                    PromptPost.workspace_id == workspace_id, PromptPost.circle_id == c.id,
-                    PromptPost.cycle == j,
-                )) is not None:
-                    weekly.request_checkin_and_pulse(s, s.merge(c, load=False), j)
-
-            checkin_works.append(checkin)
-
-    _batched(sessions, prompt_works, "prompt", done)
-    _batched(sessions, checkin_works, "checkin", done)
+                todo.append((key, cid))
+        done["prompt"] += set_based(
+            sessions, todo, workspace_id, now,
+            lambda s, ids, k=k: weekly.post_prompts(s, workspace_id, program.id, ids, k, now),
+            lambda s, cid, k=k: weekly.post_prompts(s, workspace_id, program.id, [cid], k, now))
+    for j, pairs in sorted(checkin_due.items()):
+        todo = [(key, cid) for key, cid in pairs if key not in claimed]
+        done["checkin"] += set_based(
+            sessions, todo, workspace_id, now,
+            lambda s, ids, j=j: weekly.request_checkins(s, workspace_id, ids, j),
+            lambda s, cid, j=j: weekly.request_checkins(s, workspace_id, [cid], j))
     for k, circle_ids in sorted(late.items()):
         done["prompt_skipped"] += _skip_late(sessions, workspace_id, rnd, program, k, circle_ids, now)
 
-    done["nudge"] += _nudge(sessions, workspace_id, rnd, infos, schedules, now, cfg)
+    done["nudge"] += _nudge(sessions, workspace_id, rnd, circles, schedules, now, cfg)
 
     # member-local circles end at their own local time: the round ends when the last has
     round_end = max(
@@ -313,12 +317,12 @@ def _run_round(sessions: sessionmaker[Session], workspace_id: int, round_id: int
     if rnd.status == "active" and now >= round_end:
 
         def finish(s: Session) -> None:
-            _claim(s, workspace_id, f"r{round_id}:end", now=now)
+            claim(s, workspace_id, f"r{round_id}:end", now=now)
             r = s.scalar(select(Round).where(Round.workspace_id == workspace_id, Round.id == round_id))
             assert r is not None
             end_round(s, r, s.merge(program, load=False), now)
 
-        if _once(sessions, finish):
+        if once(sessions, finish):
             done["round_end"] += 1
 
 
@@ -328,66 +332,78 @@ def _skip_late(sessions: sessionmaker[Session], workspace_id: int, rnd: Round, p
     note = f"skipped: more than the grace period late at {now.isoformat(timespec='minutes')}"
 
     def work(s: Session) -> None:
-        for cid in circle_ids:
-            _claim(s, workspace_id, f"r{rnd.id}:prompt:c{cid}:k{k}", "skipped", note, now)
+        s.execute(insert(JobRun), [dict(workspace_id=workspace_id, key=f"r{rnd.id}:prompt:c{cid}:k{k}",
+                                        status="skipped", note=note, ran_at=now) for cid in circle_ids])
         notify_coordinators(s, workspace_id, f"late-prompt:r{rnd.id}:k{k}:{min(circle_ids)}",
                             notices.PromptsSkipped(program.name, rnd.number, k, len(circle_ids)))
 
-    return len(circle_ids) if _once(sessions, work) else 0
+    return len(circle_ids) if once(sessions, work) else 0
 
 
-def _nudge(sessions: sessionmaker[Session], workspace_id: int, rnd: Round, infos: list[_CircleInfo],
+def _nudge_key(round_id: int):  # type: ignore[no-untyped-def]
+    """The nudge's outbox key as a SQL expression, so "already nudged" is an indexed lookup."""
+    def text(col):  # type: ignore[no-untyped-def]
+        return cast(col, String)
+    return (literal(f"nudge:r{round_id}:c") + text(PromptPost.circle_id) + literal(":k")
+            + text(PromptPost.cycle) + literal(":m") + text(Member.id))
+
+
+def _nudge(sessions: sessionmaker[Session], workspace_id: int, rnd: Round, circles: list[_SweepCircle],
            schedules: dict[int, Schedule], now: dt.datetime, cfg: CycleSettings) -> int:
     """One private reminder per member who has not answered the current prompt, after the
     delay, inside the member's daytime, and never while paused. Members in their quiet hours
-    are simply reconsidered on a later sweep."""
+    are simply reconsidered on a later sweep. One query finds the unanswered, not-yet-nudged
+    members of the current prompts; one batched insert queues the reminders."""
     delay = dt.timedelta(hours=cfg.nudge_after_hours)
-    with sessions() as session:
-        posts = {
-            (p.circle_id, p.cycle): p
-            for p in session.scalars(
-                select(PromptPost)
-                .join(Circle, Circle.id == PromptPost.circle_id)
-                .where(PromptPost.workspace_id == workspace_id, Circle.round_id == rnd.id)
-            )
-        }
-        answered = set(session.execute(
-            select(PromptPost.circle_id, PromptPost.cycle, Response.member_id)
-            .join(Response, Response.prompt_post_id == PromptPost.id)
-            .join(Circle, Circle.id == PromptPost.circle_id)
-            .where(PromptPost.workspace_id == workspace_id, Circle.round_id == rnd.id)
-        ).all())
-        queued = set(session.scalars(
-            select(OutboxMessage.key).where(
-                OutboxMessage.workspace_id == workspace_id,
-                OutboxMessage.key.like(f"nudge:r{rnd.id}:%"),
-            )
-        ))
-    todo: list[tuple[str, Member, notices.Nudge]] = []
-    for info in infos:
-        sched = schedules[info.circle.id]
-        k = sched.latest_cycle(now)
-        post = posts.get((info.circle.id, k))
-        if post is None or info.circle.archived:
-            continue
-        posted = post.posted_at if post.posted_at.tzinfo else post.posted_at.replace(tzinfo=UTC)
-        if now < posted + delay or now >= sched.checkin_at(k):
-            continue
-        for member, tz_name in info.members:
-            key = f"nudge:r{rnd.id}:c{info.circle.id}:k{k}:m{member.id}"
-            tz = zone(tz_name)
-            if key in queued or (info.circle.id, k, member.id) in answered:
-                continue
-            if _paused(member, tz, now) or _quiet(cfg, tz, now):
-                continue
-            todo.append((key, member, notices.Nudge(post.id, k, post.text)))
-    if not todo:
+    current: dict[int, int] = {}  # circle id -> cycle whose nudge window is open
+    for c in circles:
+        k = schedules[c.id].latest_cycle(now)
+        if k and not c.archived and now < schedules[c.id].checkin_at(k):
+            current[c.id] = k
+    if not current:
         return 0
+    rank = {c.id: i for i, c in enumerate(circles)}
+    with sessions() as session:
+        rows = session.execute(
+            select(PromptPost.circle_id, PromptPost.id, PromptPost.cycle, PromptPost.text, PromptPost.posted_at,
+                   Member.id, Member.external_id, Member.paused_until, Profile.timezone)
+            .join(Circle, Circle.id == PromptPost.circle_id)
+            .join(Membership, and_(Membership.circle_id == PromptPost.circle_id, Membership.active.is_(True)))
+            .join(Member, Member.id == Membership.member_id)
+            .outerjoin(Profile, Profile.member_id == Member.id)
+            .where(PromptPost.workspace_id == workspace_id, Circle.round_id == rnd.id,
+                   Circle.archived.is_(False), PromptPost.cycle.in_(set(current.values())),
+                   PromptPost.posted_at <= (now - delay).astimezone(UTC),
+                   ~exists().where(Response.prompt_post_id == PromptPost.id, Response.member_id == Member.id),
+                   ~exists().where(OutboxMessage.workspace_id == workspace_id,
+                                   OutboxMessage.key == _nudge_key(rnd.id)))
+        ).all()
+    todo: list[tuple[int, int, tuple[str, str, str, dict[str, Any]]]] = []
+    for cid, post_id, k, text, posted_at, mid, external_id, paused_until, tz_name in rows:
+        if current.get(cid) != k:
+            continue
+        posted = posted_at if posted_at.tzinfo else posted_at.replace(tzinfo=UTC)
+        tz = zone(tz_name or cfg.member_local_default_timezone)
+        if now < posted + delay or rules.is_paused(paused_until, now.astimezone(tz).date()) or _quiet(cfg, tz, now):
+            continue
+        todo.append((rank[cid], mid, (f"nudge:r{rnd.id}:c{cid}:k{k}:m{mid}", "dm", f"member:{mid}",
+                                      {"user": external_id, **notices.to_payload(notices.Nudge(post_id, k, text))})))
+    todo.sort(key=lambda t: (t[0], t[1]))
     sent = 0
-    with unit_of_work(sessions) as session:
-        for key, member, nudge in todo:
-            if notices.to_member(session, workspace_id, member.id, member.external_id, key, nudge):
-                sent += 1
+
+    def queue(rows: list[tuple[str, str, str, dict[str, Any]]]) -> bool:
+        nonlocal sent
+        added: list[int] = []
+        if once(sessions, lambda s: added.append(enqueue_many(s, workspace_id, rows))):
+            sent += sum(added)
+            return True
+        return False
+
+    for i in range(0, len(todo), CHUNK):
+        chunk = [row for _, _, row in todo[i : i + CHUNK]]
+        if not queue(chunk):  # someone queued some of them meanwhile: one by one
+            for row in chunk:
+                queue([row])
     return sent
 
 
@@ -419,10 +435,10 @@ def _run_digest(sessions: sessionmaker[Session], workspace_id: int, now: dt.date
             return
 
     def work(s: Session) -> None:
-        _claim(s, workspace_id, key, now=now)
+        claim(s, workspace_id, key, now=now)
         notify_coordinators(s, workspace_id, key, weekly_digest(s, workspace_id, now))
 
-    if _once(sessions, work):
+    if once(sessions, work):
         done["digest"] += 1
 
 

@@ -12,7 +12,7 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import Literal
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, case, func, select
 from sqlalchemy.orm import Session
 
 from circles.model import (
@@ -130,6 +130,8 @@ def _risks(answer_rate: float | None, prompts: int, meeting_rate: float | None, 
 
 
 def program_health(session: Session, program: Program, now: dt.datetime) -> ProgramHealth:
+    """Every measure is one grouped query over the program's latest published round (seven
+    in all, however many circles); only the per-circle results come back to Python."""
     ws = program.workspace_id
     rnd = session.scalar(
         select(Round).where(Round.workspace_id == ws, Round.program_id == program.id, Round.status != "draft")
@@ -137,8 +139,9 @@ def program_health(session: Session, program: Program, now: dt.datetime) -> Prog
     )
     if rnd is None:
         return ProgramHealth(program.id, program.name, None, [], 0, [])
-    circles = list(session.scalars(select(Circle).where(Circle.workspace_id == ws, Circle.round_id == rnd.id)
-                                   .order_by(Circle.number)))
+    circles = session.execute(select(Circle.id, Circle.number, Circle.name, Circle.kind)
+                              .where(Circle.workspace_id == ws, Circle.round_id == rnd.id)
+                              .order_by(Circle.number)).all()
     in_round = and_(Circle.round_id == rnd.id, Circle.workspace_id == ws)
 
     def per_circle(stmt):  # type: ignore[no-untyped-def]
@@ -152,39 +155,36 @@ def program_health(session: Session, program: Program, now: dt.datetime) -> Prog
     responses = per_circle(select(PromptPost.circle_id, func.count(Response.id), func.max(Response.created_at))
                            .join(Response, Response.prompt_post_id == PromptPost.id)
                            .join(Circle, Circle.id == PromptPost.circle_id)
-                           .where(in_round).group_by(PromptPost.circle_id))
-    met_cycles = per_circle(select(CheckIn.circle_id, func.count(func.distinct(CheckIn.cycle))).join(Circle)
-                            .where(in_round, CheckIn.status == "met").group_by(CheckIn.circle_id))
-    checkin_cycles = per_circle(select(CheckIn.circle_id, func.count(func.distinct(CheckIn.cycle)),
-                                       func.max(CheckIn.created_at)).join(Circle)
-                                .where(in_round).group_by(CheckIn.circle_id))
+                           .where(in_round, Response.workspace_id == ws).group_by(PromptPost.circle_id))
+    checkins = per_circle(select(CheckIn.circle_id, func.count(func.distinct(CheckIn.cycle)),
+                                 func.count(func.distinct(case((CheckIn.status == "met", CheckIn.cycle)))),
+                                 func.max(CheckIn.created_at)).join(Circle)
+                          .where(in_round).group_by(CheckIn.circle_id))
     pulse_rows = session.execute(
-        select(Pulse.circle_id, Pulse.cycle, func.avg(Pulse.rating), func.max(Pulse.created_at)).join(Circle)
-        .where(in_round).group_by(Pulse.circle_id, Pulse.cycle).order_by(Pulse.circle_id, Pulse.cycle)
+        select(Pulse.circle_id, Pulse.cycle, func.sum(Pulse.rating), func.count(), func.max(Pulse.created_at))
+        .join(Circle).where(in_round).group_by(Pulse.circle_id, Pulse.cycle).order_by(Pulse.circle_id, Pulse.cycle)
     ).all()
-    pulses: dict[int, list[tuple[int, float, dt.datetime]]] = {}
-    for cid, cycle, avg, last in pulse_rows:
-        pulses.setdefault(cid, []).append((cycle, float(avg), last))
-    all_pulse = per_circle(select(Pulse.circle_id, func.avg(Pulse.rating)).join(Circle).where(in_round)
-                           .group_by(Pulse.circle_id))
+    pulses: dict[int, list[tuple[float, int, int, dt.datetime]]] = {}
+    for cid, _cycle, total, count, last in pulse_rows:
+        pulses.setdefault(cid, []).append((total / count, int(total), count, last))
 
     out = []
-    for c in circles:
-        n = members.get(c.id, (0,))[0]
-        p, first_post = posts.get(c.id, (0, None))
-        r_count, r_last = responses.get(c.id, (0, None))
+    for cid, number, name, kind in circles:
+        n = members.get(cid, (0,))[0]
+        p, first_post = posts.get(cid, (0, None))
+        r_count, r_last = responses.get(cid, (0, None))
         answer_rate = (r_count / (n * p)) if n and p else None
-        ck_cycles, ck_last = checkin_cycles.get(c.id, (0, None))
-        meeting_rate = (met_cycles.get(c.id, (0,))[0] / ck_cycles) if ck_cycles else None
-        series = pulses.get(c.id, [])
-        pulse_avg = float(all_pulse[c.id][0]) if c.id in all_pulse else None
-        trend = series[-1][1] - series[-2][1] if len(series) >= 2 else None
-        stamps = [_aware(t) for t in (r_last, ck_last, series[-1][2] if series else None) if t is not None]
+        ck_cycles, met_cycles, ck_last = checkins.get(cid, (0, 0, None))
+        meeting_rate = (met_cycles / ck_cycles) if ck_cycles else None
+        series = pulses.get(cid, [])
+        pulse_avg = sum(s[1] for s in series) / sum(s[2] for s in series) if series else None
+        trend = series[-1][0] - series[-2][0] if len(series) >= 2 else None
+        stamps = [_aware(t) for t in (r_last, ck_last, series[-1][3] if series else None) if t is not None]
         last = max(stamps) if stamps else None
         since = last or _aware(first_post)
         quiet = p >= 1 and since is not None and now - since > dt.timedelta(days=QUIET_DAYS)
         risks = _risks(answer_rate, p, meeting_rate, ck_cycles, pulse_avg, trend, quiet, n)
-        out.append(CircleHealth(c.id, c.number, c.name, c.kind, n, p, answer_rate, meeting_rate,
+        out.append(CircleHealth(cid, number, name, kind, n, p, answer_rate, meeting_rate,
                                 pulse_avg, trend, last, risks))
     return ProgramHealth(program.id, program.name, rnd.number, out, len(rnd.waitlist or {}),
                          members_to_rematch(session, rnd))
@@ -193,36 +193,40 @@ def program_health(session: Session, program: Program, now: dt.datetime) -> Prog
 def members_to_rematch(session: Session, rnd: Round) -> list[RematchCandidate]:
     """Members whose experience says the circle isn't working for them: two low pulses
     (≤ 2), or silent on the last two prompts while the circle posted them. Sorted by member
-    id; a member with low pulses is listed for those, not also for silence."""
-    in_round = and_(Circle.round_id == rnd.id, Circle.workspace_id == rnd.workspace_id)
+    id; a member with low pulses is listed for those, not also for silence.
+
+    Both rules are answered by the database (a grouped count, and a window over each
+    circle's prompts, outer-joined to the answers to them), so only the members flagged come back."""
+    ws = rnd.workspace_id
+    in_round = and_(Circle.round_id == rnd.id, Circle.workspace_id == ws)
     out: dict[int, RematchCandidate] = {}
     low = session.execute(
         select(Pulse.member_id, Member.display_name, func.count())
         .join(Circle, Circle.id == Pulse.circle_id).join(Member, Member.id == Pulse.member_id)
         .where(in_round, Pulse.rating <= LOW_RATING)
         .group_by(Pulse.member_id, Member.display_name)
+        .having(func.count() >= LOW_RATINGS_TO_REMATCH)
     ).all()
     for mid, name, count in low:
-        if count >= LOW_RATINGS_TO_REMATCH:
-            out[mid] = RematchCandidate(mid, name, "low_pulse", count)
-    rows = session.execute(
-        select(Membership.member_id, Member.display_name, Membership.circle_id)
-        .join(Circle, Circle.id == Membership.circle_id).join(Member, Member.id == Membership.member_id)
-        .where(in_round, Membership.active.is_(True))
+        out[mid] = RematchCandidate(mid, name, "low_pulse", count)
+    ranked = (select(PromptPost.id, PromptPost.circle_id,
+                     func.row_number().over(partition_by=PromptPost.circle_id,
+                                            order_by=PromptPost.cycle.desc()).label("rn"))
+              .join(Circle, Circle.id == PromptPost.circle_id).where(in_round, PromptPost.workspace_id == ws)
+              .subquery())
+    recent = select(ranked.c.id, ranked.c.circle_id).where(ranked.c.rn <= SILENT_PROMPTS_TO_REMATCH).cte("recent")
+    full = (select(recent.c.circle_id).group_by(recent.c.circle_id)
+            .having(func.count() == SILENT_PROMPTS_TO_REMATCH).subquery())
+    answered = (select(Response.member_id, recent.c.circle_id)
+                .join(recent, recent.c.id == Response.prompt_post_id).distinct().subquery())
+    silent = session.execute(
+        select(Membership.member_id, Member.display_name)
+        .join(full, full.c.circle_id == Membership.circle_id).join(Member, Member.id == Membership.member_id)
+        .outerjoin(answered, and_(answered.c.member_id == Membership.member_id,
+                                  answered.c.circle_id == Membership.circle_id))
+        .where(Membership.workspace_id == ws, Membership.active.is_(True), answered.c.member_id.is_(None))
     ).all()
-    last_posts: dict[int, list[int]] = {}
-    for cid, pid in session.execute(
-        select(PromptPost.circle_id, PromptPost.id).join(Circle, Circle.id == PromptPost.circle_id)
-        .where(in_round).order_by(PromptPost.circle_id, PromptPost.cycle.desc())
-    ).all():
-        last_posts.setdefault(cid, []).append(pid)
-    answered = set(session.execute(
-        select(Response.member_id, Response.prompt_post_id).join(PromptPost)
-        .join(Circle, Circle.id == PromptPost.circle_id).where(in_round)
-    ).all())
-    for mid, name, cid in rows:
-        recent = last_posts.get(cid, [])[:SILENT_PROMPTS_TO_REMATCH]
-        if (len(recent) == SILENT_PROMPTS_TO_REMATCH and mid not in out
-                and not any((mid, pid) in answered for pid in recent)):
-            out[mid] = RematchCandidate(mid, name, "silent", len(recent))
+    for mid, name in silent:
+        if mid not in out:
+            out[mid] = RematchCandidate(mid, name, "silent", SILENT_PROMPTS_TO_REMATCH)
     return [out[mid] for mid in sorted(out)]

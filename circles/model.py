@@ -18,6 +18,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -153,6 +154,7 @@ class Round(Base):
 
 class Circle(Base):
     __tablename__ = "circles"
+    __table_args__ = (Index("ix_circles_round_number", "round_id", "number"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)

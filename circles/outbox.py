@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from circles.bulk import insert_rows
 from circles.model import AuditEvent, Circle, OutboxMessage, PromptPost, Workspace, utcnow
 from circles.usecases.coordinators import coordinators
 
@@ -201,3 +202,26 @@ def mark_failed(session: Session, item: OutboxItem, error: str) -> None:
         workspace_id=item.workspace_id, kind="delivery_failed",
         detail={"outbox_id": item.id, "key": item.key, "action": item.action, "error": error},
     ))
+
+
+def existing_keys(session: Session, workspace_id: int, keys: Collection[str]) -> set[str]:
+    """Which of ``keys`` already have an outbox row (one query per 1,000 keys)."""
+    found: set[str] = set()
+    wanted = list(keys)
+    for i in range(0, len(wanted), 1000):
+        found.update(session.scalars(select(OutboxMessage.key).where(
+            OutboxMessage.workspace_id == workspace_id, OutboxMessage.key.in_(wanted[i : i + 1000]))))
+    return found
+
+
+def enqueue_many(session: Session, workspace_id: int,
+                 rows: list[tuple[str, str, str, dict[str, Any]]]) -> int:
+    """`enqueue` for many (key, action, target, payload) rows as one batched INSERT: rows whose
+    key already exists are left out, as `enqueue` would. Returns how many were added."""
+    seen = existing_keys(session, workspace_id, [key for key, *_ in rows])
+    now = utcnow()
+    new = [dict(workspace_id=workspace_id, key=key, action=action, target=target, payload=payload,
+                not_before=now, status="pending", attempts=0, last_error="", created_at=now)
+           for key, action, target, payload in rows if key not in seen]
+    insert_rows(session, OutboxMessage, new)
+    return len(new)

@@ -8,6 +8,7 @@ prompt twice until it has seen every prompt available to its program.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import select
@@ -105,33 +106,69 @@ def available_prompts(session: Session, workspace_id: int, program_id: int) -> l
     return [BankPrompt(f"custom:{p.id}", p.theme, p.text) for p in custom] + BANK
 
 
+def _cached_prompts(session: Session, workspace_id: int, program_id: int) -> list[BankPrompt]:
+    """One look-up per program per unit of work: a weekly sweep posts to thousands of circles."""
+    cache = session.info.setdefault("circles.prompts", {})
+    key = (workspace_id, program_id)
+    if key not in cache:
+        cache[key] = available_prompts(session, workspace_id, program_id)
+    return cache[key]
+
+
+def pick_prompt(circle_id: int, prompts: list[BankPrompt], used: Iterable[str]) -> BankPrompt:
+    """The rule itself, without the database: the least-used prompts are the candidates (so
+    nothing repeats until the bank is used up); a custom one among them wins; otherwise an
+    order that differs between circles (so neighbouring circles don't all discuss the same
+    thing) but is stable."""
+    used = list(used)
+    if used:
+        counts = {p.key: 0 for p in prompts}
+        for key in used:
+            if key in counts:
+                counts[key] += 1
+        least = min(counts.values())
+        fresh = [p for p in prompts if counts[p.key] == least]
+    else:
+        fresh = prompts  # a circle's first prompt: everything is unused
+    for p in fresh:  # custom prompts come first in `available_prompts`
+        if p.key.startswith("custom:"):
+            return p
+        break
+
+    base = hashlib.sha1(f"{circle_id}:".encode())
+
+    def order(p: BankPrompt) -> bytes:  # the digest orders as its hex would, at half the cost
+        h = base.copy()
+        h.update(p.key.encode())
+        return h.digest()
+
+    return min(fresh, key=order)
+
+
 def choose_prompt(session: Session, circle: Circle, cycle: int) -> BankPrompt:
-    """Pick the circle's next prompt: unused ones first, in an order that differs between
-    circles (so neighbouring circles don't all discuss the same thing) but is stable."""
+    """Pick one circle's next prompt (see `pick_prompt`)."""
     rnd = session.get(Round, circle.round_id)
     assert rnd is not None
-    # one look-up per program per unit of work: a weekly sweep posts to thousands of circles
-    cache = session.info.setdefault("circles.prompts", {})
-    cache_key = (circle.workspace_id, rnd.program_id)
-    if cache_key not in cache:
-        cache[cache_key] = available_prompts(session, circle.workspace_id, rnd.program_id)
-    prompts = cache[cache_key]
+    prompts = _cached_prompts(session, circle.workspace_id, rnd.program_id)
     used = session.scalars(
         select(PromptPost.prompt_key).where(
             PromptPost.workspace_id == circle.workspace_id, PromptPost.circle_id == circle.id
         )
     ).all()
-    counts = {p.key: 0 for p in prompts}
-    for key in used:
-        if key in counts:
-            counts[key] += 1
-    least = min(counts.values())
-    fresh = [p for p in prompts if counts[p.key] == least]
-    custom_fresh = [p for p in fresh if p.key.startswith("custom:")]
-    if custom_fresh:
-        return custom_fresh[0]
+    return pick_prompt(circle.id, prompts, used)
 
-    def order(p: BankPrompt) -> str:
-        return hashlib.sha1(f"{circle.id}:{p.key}".encode()).hexdigest()
 
-    return min(fresh, key=order)
+def choose_prompts(session: Session, workspace_id: int, program_id: int,
+                   circle_ids: Collection[int]) -> dict[int, BankPrompt]:
+    """The same choice for many circles of one program at once: two queries in all (the
+    program's prompts and these circles' used keys), however many circles."""
+    prompts = _cached_prompts(session, workspace_id, program_id)
+    wanted = set(circle_ids)
+    used: dict[int, list[str]] = {cid: [] for cid in wanted}
+    rows = session.execute(
+        select(PromptPost.circle_id, PromptPost.prompt_key)
+        .where(PromptPost.workspace_id == workspace_id, PromptPost.circle_id.in_(wanted))
+    )
+    for cid, key in rows:
+        used[cid].append(key)
+    return {cid: pick_prompt(cid, prompts, used[cid]) for cid in wanted}

@@ -258,3 +258,19 @@ def test_nothing_is_due_for_an_inactive_workspace(db) -> None:  # type: ignore[n
         s.execute(update(Workspace).values(active=False))
     assert sum(run_due(db, at("2026-06-01T10:00"), CFG).values()) == 0
     assert keys(db) == []
+
+
+def test_a_sweep_racing_another_scheduler_posts_every_prompt_exactly_once(db, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import circles.cycle as cycle
+    from circles.usecases import weekly
+
+    w = world(db, circles=4, starts_on=dt.date(2026, 6, 1))
+    monday = at("2026-06-01T10:00")
+    with unit_of_work(db) as s:  # the other scheduler got to circle 2 between our look and our write
+        s.add(JobRun(workspace_id=w.workspace_id, key=f"r{w.round_id}:prompt:c{w.circle_ids[1]}:k1", ran_at=monday))
+        weekly.post_prompts(s, w.workspace_id, w.program_id, [w.circle_ids[1]], 1, monday)
+    monkeypatch.setattr(cycle, "done_keys", lambda *args: set())
+    assert run_due(db, monday, CFG)["prompt"] == 3
+    assert keys(db, "prompt:") == sorted(f"prompt:{cid}:1" for cid in w.circle_ids)
+    with db() as s:
+        assert len(s.scalars(select(PromptPost)).all()) == 4

@@ -137,3 +137,41 @@ def test_a_stored_digest_reads_back_as_the_same_typed_notice():
     text = render_payload(notices.to_payload(digest)).plain_text()
     assert "• Spring · circle 1: pulse fell by 1.5 last week; fewer than 2 active members" in text
     assert "… and 10 more (`/circle health`)" in text and "trend -1.5 vs the week before" in text
+
+
+# --- sized for a chat client ----------------------------------------------------------------
+
+
+def test_a_big_program_lists_only_its_circles_at_risk_and_counts_the_healthy_ones(circlebot, db, clock):
+    published_round(circlebot, 34, size="2-2")  # 17 circles: more than a reply lists
+    post_week(circlebot, 1)
+    sad = _circle_people(db)[1]
+    ok(circlebot, person(sad[0]), "pulse 1")
+    text = ok(circlebot, COORD, "health").plain_text()
+    assert "17 circles" in text and "1 circle(s) at risk" in text
+    assert "⚠️ **Spring circles · circle 1**" in text and "pulse is low (1.0/5)" in text
+    assert "**Spring circles · circle 2**" not in text
+    assert "16 healthy circle(s) not listed" in text
+
+
+def _health_of(circles: int, at_risk: int, rematch: int) -> ProgramHealth:
+    from circles.health import CircleHealth
+
+    return ProgramHealth(1, "Big", 1, [
+        CircleHealth(i, i, f"Big · circle {i}", "peer", 5, 2, 0.9, 1.0, 4.0, 0.0, None,
+                     [Risk("too_few", 2)] if i <= at_risk else [])
+        for i in range(1, circles + 1)
+    ], 0, [RematchCandidate(i, f"Person{i}", "silent", 2) for i in range(1, rematch + 1)])
+
+
+def test_health_of_thousands_of_circles_names_fifteen_and_counts_the_rest():
+    from bot.presenters.health import health_reply
+
+    text = health_reply([_health_of(10_000, 40, 500)]).plain_text()
+    assert "40 circle(s) at risk" in text and "10000 circles" in text
+    assert text.count("⚠️") == 15 and "✅" not in text
+    assert "**Big · circle 15**" in text and "**Big · circle 16**" not in text
+    assert "… and 25 more circle(s) at risk not listed" in text
+    assert "9960 healthy circle(s) not listed" in text
+    assert "Person15 (" in text and "Person16 (" not in text and "… and 485 more" in text
+    assert len(text) < 6_000

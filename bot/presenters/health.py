@@ -40,6 +40,31 @@ def _circle_line(ch: CircleHealth) -> str:
             f"pulse {fmt.pulse(ch.pulse_avg, ch.pulse_trend)}, last activity {last}{risks}")
 
 
+LISTED = 15  # circles (and people to rematch) a reply names before it summarises the rest
+
+
+def _listed_lines(h: ProgramHealth) -> list[str]:
+    """Every circle of a small program; for a big one only the circles at risk (the first
+    ``LISTED`` by number), with a line counting what was left out, so the reply stays
+    readable in a chat client at any size."""
+    if len(h.circles) <= LISTED:
+        return [_circle_line(ch) for ch in h.circles]
+    risky = h.at_risk
+    lines = [_circle_line(ch) for ch in risky[:LISTED]]
+    if len(risky) > LISTED:
+        lines.append(f"… and {fmt.counted(len(risky) - LISTED, 'more circle')} at risk not listed")
+    healthy = len(h.circles) - len(risky)
+    if healthy:
+        lines.append(f"{fmt.counted(healthy, 'healthy circle')} not listed")
+    return lines
+
+
+def _rematch_line(h: ProgramHealth) -> str:
+    named = "; ".join(rematch_text(m) for m in h.rematch[:LISTED])
+    more = len(h.rematch) - LISTED
+    return "\nConsider rematching: " + named + (f"; … and {more} more" if more > 0 else "")
+
+
 def _program_section(h: ProgramHealth) -> Section:
     if h.round_number is None:
         return Section("No published round yet.", h.program_name)
@@ -47,9 +72,9 @@ def _program_section(h: ProgramHealth) -> Section:
             f" · met {fmt.rate(h.overall('meeting_rate'))}"
             f" · pulse {fmt.pulse(h.overall('pulse_avg'), h.overall('pulse_trend'))}"
             f" · waitlist {h.waitlist}")
-    lines = [head, "", *(_circle_line(ch) for ch in h.circles)]
+    lines = [head, "", *_listed_lines(h)]
     if h.rematch:
-        lines.append("\nConsider rematching: " + "; ".join(rematch_text(m) for m in h.rematch))
+        lines.append(_rematch_line(h))
     return Section("\n".join(lines), h.program_name)
 
 

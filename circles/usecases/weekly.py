@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from circles import notices
+from circles.bulk import insert_rows
 from circles.errors import DomainError
 from circles.model import (
     CheckIn,
@@ -23,7 +24,8 @@ from circles.model import (
     Workspace,
 )
 from circles.once import insert_once
-from circles.prompts import choose_prompt
+from circles.outbox import enqueue_many
+from circles.prompts import choose_prompt, choose_prompts
 from circles.usecases.context import Actor, find_workspace
 from circles.usecases.memberships import active_memberships, only_circle, require_circle_member
 
@@ -72,6 +74,49 @@ def post_prompt(session: Session, circle: Circle, cycle: int, now: dt.datetime) 
 def request_checkin_and_pulse(session: Session, circle: Circle, cycle: int) -> None:
     notices.to_circle(session, circle.workspace_id, circle.id, f"checkin:{circle.id}:{cycle}",
                       notices.CheckinDue(circle.id, cycle))
+
+
+def post_prompts(session: Session, workspace_id: int, program_id: int, circle_ids: list[int], cycle: int,
+                 now: dt.datetime) -> int:
+    """`post_prompt` for many circles of one program in a handful of statements (the weekly
+    sweep for thousands of circles): the same choice of prompt, the same outbox keys and
+    payloads, the same skip of a circle whose prompt for ``cycle`` already exists. Returns
+    how many prompts were posted; outbox rows follow ``circle_ids`` order."""
+    if not circle_ids:
+        return 0
+    existing = set(session.scalars(select(PromptPost.circle_id).where(
+        PromptPost.workspace_id == workspace_id, PromptPost.circle_id.in_(circle_ids),
+        PromptPost.cycle == cycle)))
+    todo = [cid for cid in circle_ids if cid not in existing]
+    if not todo:
+        return 0
+    chosen = choose_prompts(session, workspace_id, program_id, todo)
+    rows = insert_rows(session, PromptPost, [
+        dict(workspace_id=workspace_id, circle_id=cid, cycle=cycle, prompt_key=chosen[cid].key,
+             text=chosen[cid].text, posted_at=now) for cid in todo], returning=("circle_id", "id"))
+    post_ids = {cid: pid for cid, pid in rows}
+    enqueue_many(session, workspace_id, [
+        (f"prompt:{cid}:{cycle}", "post", f"circle:{cid}",
+         {"circle_id": cid, "prompt_post_id": post_ids[cid],
+          **notices.to_payload(notices.PromptPosted(post_ids[cid], cycle, chosen[cid].text))})
+        for cid in todo
+    ])
+    return len(todo)
+
+
+def request_checkins(session: Session, workspace_id: int, circle_ids: list[int], cycle: int) -> int:
+    """`request_checkin_and_pulse` for those of ``circle_ids`` that were prompted in ``cycle``
+    (a circle whose prompt was skipped has nothing to check in on), as one batched insert."""
+    if not circle_ids:
+        return 0
+    prompted = set(session.scalars(select(PromptPost.circle_id).where(
+        PromptPost.workspace_id == workspace_id, PromptPost.circle_id.in_(circle_ids),
+        PromptPost.cycle == cycle)))
+    return enqueue_many(session, workspace_id, [
+        (f"checkin:{cid}:{cycle}", "post", f"circle:{cid}",
+         {"circle_id": cid, **notices.to_payload(notices.CheckinDue(cid, cycle))})
+        for cid in circle_ids if cid in prompted
+    ])
 
 
 def _ref(circle: Circle, post: PromptPost) -> PromptRef:
