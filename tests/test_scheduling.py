@@ -116,7 +116,10 @@ async def test_when_the_leader_dies_a_follower_takes_over(pg_engine) -> None:  #
         # the leader's database session disappears, as when its process is killed
         pid = a.election._conn.execute(text("SELECT pg_backend_pid()")).scalar_one()  # type: ignore[union-attr]
         with engine.connect() as admin:
-            admin.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            # with a timeout, PostgreSQL waits until the backend is gone (its locks with it):
+            # without one the kill is only signalled, and a busy machine loses the race
+            gone = admin.execute(text("SELECT pg_terminate_backend(:pid, 30000)"), {"pid": pid})
+            assert gone.scalar_one()
             admin.commit()
         assert await b.check_leadership()
         assert not await a.check_leadership()  # the old leader notices and steps down
