@@ -148,10 +148,10 @@ def test_a_big_program_lists_only_its_circles_at_risk_and_counts_the_healthy_one
     sad = _circle_people(db)[1]
     ok(circlebot, person(sad[0]), "pulse 1")
     text = ok(circlebot, COORD, "health").plain_text()
-    assert "17 circles" in text and "1 circle(s) at risk" in text
+    assert "17 circles" in text and "1 circle at risk" in text
     assert "⚠️ **Spring circles · circle 1**" in text and "pulse is low (1.0/5)" in text
     assert "**Spring circles · circle 2**" not in text
-    assert "16 healthy circle(s) not listed" in text
+    assert "16 healthy circles not listed" in text
 
 
 def _health_of(circles: int, at_risk: int, rematch: int) -> ProgramHealth:
@@ -168,10 +168,10 @@ def test_health_of_thousands_of_circles_names_fifteen_and_counts_the_rest():
     from bot.presenters.health import health_reply
 
     text = health_reply([_health_of(10_000, 40, 500)]).plain_text()
-    assert "40 circle(s) at risk" in text and "10000 circles" in text
+    assert "40 circles at risk" in text and "10000 circles" in text
     assert text.count("⚠️") == 15 and "✅" not in text
     assert "**Big · circle 15**" in text and "**Big · circle 16**" not in text
-    assert "… and 25 more circle(s) at risk not listed" in text
-    assert "9960 healthy circle(s) not listed" in text
+    assert "… and 25 more circles at risk not listed" in text
+    assert "9960 healthy circles not listed" in text
     assert "Person15 (" in text and "Person16 (" not in text and "… and 485 more" in text
     assert len(text) < 6_000
