@@ -45,3 +45,15 @@ def test_the_fake_slack_checks_every_call_against_the_published_web_api_spec():
 
     required = required_args()
     assert len(required) > 100 and required["chat.postMessage"] == {"channel"}
+
+
+def test_the_fakes_table_of_required_arguments_matches_the_published_spec():
+    import json
+
+    import pytest
+
+    from tests.fakes.slack.server import SPEC, required_args, required_from_spec
+
+    if not SPEC.exists():
+        pytest.skip("shared/specs is not beside this checkout")
+    assert required_args() == required_from_spec(json.loads(SPEC.read_text()))
