@@ -37,9 +37,8 @@ from circles.model import (
     Workspace,
 )
 from circles.occurrences import CHUNK, claim, done_keys, once, set_based
-from circles.outbox import enqueue_many
+from circles.outbox import enqueue_for_coordinators, enqueue_many
 from circles.usecases import rounds, weekly
-from circles.usecases.coordinators import coordinators
 
 MEMBER_LOCAL = "member-local"
 UTC = dt.UTC
@@ -127,11 +126,7 @@ def schedule(program: Program, rnd: Round, tz: ZoneInfo, cfg: CycleSettings) -> 
 
 def notify_coordinators(session: Session, workspace_id: int, key: str, notice: Any) -> int:
     """Tell every coordinator (in `coordinators` order: by name, then id) once per key."""
-    sent = 0
-    for member in coordinators(session, workspace_id):
-        if notices.to_member(session, workspace_id, member.id, member.external_id, f"{key}:m{member.id}", notice):
-            sent += 1
-    return sent
+    return enqueue_for_coordinators(session, workspace_id, key, notices.to_payload(notice))
 
 
 def end_round(session: Session, rnd: Round, program: Program, now: dt.datetime) -> None:

@@ -38,18 +38,22 @@ class Placement:
     why: str
 
 
+def seats(program: Program) -> int:
+    """How many people one circle of this program holds (pairs are always two)."""
+    return 2 if program.kind in PAIR_KINDS else program.max_size
+
+
 def _open_circle_ids(session: Session, program: Program, rnd: Round,
                      exclude: int | None) -> list[int]:
     """The round's circles that still have room, counted in SQL: a full circle can never
     take anyone, so neither it nor its members are read."""
-    max_size = 2 if program.kind in PAIR_KINDS else program.max_size
     size = func.count(Membership.id)
     q = (select(Circle.id)
          .outerjoin(Membership, and_(Membership.circle_id == Circle.id,
                                      Membership.active.is_(True)))
          .where(Circle.round_id == rnd.id, Circle.workspace_id == rnd.workspace_id,
                 Circle.archived.is_(False))
-         .group_by(Circle.id).having(size < max_size).order_by(Circle.id))
+         .group_by(Circle.id).having(size < seats(program)).order_by(Circle.id))
     if exclude is not None:
         q = q.where(Circle.id != exclude)
     return list(session.scalars(q))
@@ -168,7 +172,7 @@ def _any_other_circle_with_room(session: Session, rnd: Round, program: Program,
         .where(Circle.round_id == rnd.id, Circle.workspace_id == rnd.workspace_id,
                Membership.active.is_(True), Membership.circle_id != circle_id)
         .group_by(Membership.circle_id)
-        .having(func.count(Membership.id) < program.max_size).limit(1))
+        .having(func.count(Membership.id) < seats(program)).limit(1))
     return row is not None
 
 
@@ -247,5 +251,5 @@ def _still_possible(session: Session, m: Member, target: Circle) -> None:
     seated = session.scalar(select(func.count(Membership.id)).where(
         Membership.workspace_id == target.workspace_id, Membership.circle_id == target.id,
         Membership.active.is_(True))) or 0
-    if seated >= (2 if program.kind in PAIR_KINDS else program.max_size):
+    if seated >= seats(program):
         raise DomainError("rematch_target_full", name=m.display_name, circle=target.name)
