@@ -27,7 +27,7 @@ from bot.delivery import DEFER_SECONDS, DeliveryWorker, RateLimiter
 from bot.ports import ChatGateway
 from bot.replies import Reply
 from bot.scheduling import CircleScheduler
-from circles.db import make_engine, session_factory, upgrade
+from circles.db import Timeouts, make_engine, session_factory, upgrade
 from circles.jobs import run_due
 from circles.leader import LeaderElection
 from circles.model import OutboxMessage, Workspace
@@ -53,7 +53,8 @@ class App:
 
 def build(config: Config, migrate: bool = True) -> App:
     """Database and core: all `migrate`, `demo` and `status` need."""
-    engine = make_engine(config.database.url)
+    db = config.database
+    engine = make_engine(db.url, Timeouts(db.connect_timeout, db.statement_timeout, db.pool_timeout))
     if migrate:
         upgrade(engine)
     sessions = session_factory(engine)
@@ -144,11 +145,11 @@ def wire(app: App, platform: str) -> Running:
 
 
 def wire_console(app: App, gateways: dict[str, ChatGateway], worker: DeliveryWorker,
-                 out: TextIO, ask: Callable[[str], str] = input) -> Starter:
+                 out: TextIO, ask: Callable[[str], str] | None = None) -> Starter:
     """The console's gateway and its settable clock: the core, the delivery worker and the
     scheduler all read that clock, so `/clock +1w` moves the whole bot a week, running what
     falls due (the cycle engine) and delivering it (this worker, through this gateway)."""
-    from adapters.console.adapter import ConsoleGateway, Timekeeper, run_console
+    from adapters.console.adapter import ConsoleGateway, Timekeeper, run_console, terminal_input
     from adapters.console.clock import ConsoleClock
 
     clock = ConsoleClock(app.bot.clock)
@@ -175,7 +176,7 @@ def wire_console(app: App, gateways: dict[str, ChatGateway], worker: DeliveryWor
             clock.set(soon)
         return sent
 
-    return partial(run_console, app.bot, out, ask, gateway=gateway,
+    return partial(run_console, app.bot, out, ask or terminal_input, gateway=gateway,
                    time=Timekeeper(clock, due, deliver))
 
 

@@ -38,7 +38,43 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Runs a command; a database that can't be used is one line on stderr (with the URL's
+    password hidden), never a driver's traceback, and Ctrl-C ends quietly."""
     args = _parser().parse_args(argv)
+    try:
+        return _main(args)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:
+        from circles.db import database_problem, safe_url
+
+        problem = database_problem(exc)
+        if problem is None:
+            raise
+        url = safe_url(args.database or _configured_url(args))
+        print(f"circlebot: {DB_PROBLEMS[problem.kind].format(url=url)} ({problem.detail})",
+              file=sys.stderr)
+        return 2
+
+
+DB_PROBLEMS = {
+    "bad_url": "{url} is not a database URL; use e.g. sqlite:///circlebot.sqlite3 or "
+               "postgresql://user@host/dbname",
+    "no_driver": "there is no driver for {url} installed; Circlebot supports SQLite and PostgreSQL",
+    "unreachable": "can't reach the database at {url}",
+    "timeout": "the database at {url} did not answer in time",
+    "unavailable": "the database at {url} is not available",
+}
+
+
+def _configured_url(args: argparse.Namespace) -> str:
+    try:
+        return config_mod.load(args.config).database.url
+    except config_mod.ConfigError:
+        return config_mod.DatabaseConfig().url
+
+
+def _main(args: argparse.Namespace) -> int:
     try:
         cfg = config_mod.load(args.config)
     except config_mod.ConfigError as exc:

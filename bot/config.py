@@ -38,6 +38,10 @@ def check_platform(value: str, where: str = "[bot] platform") -> str:
 @dataclass
 class DatabaseConfig:
     url: str = "sqlite:///circlebot.sqlite3"
+    # seconds: a stalled database must not hold a person past the platform's deadline
+    connect_timeout: float = 5.0
+    statement_timeout: float = 15.0
+    pool_timeout: float = 10.0
 
 
 @dataclass
@@ -175,6 +179,10 @@ def _check(cfg: Config) -> None:
     cfg.bot.platform = check_platform(cfg.bot.platform)
     if not isinstance(cfg.bot.workers, int) or not 1 <= cfg.bot.workers <= 15:
         raise ConfigError(f"[bot] workers = {cfg.bot.workers!r}: use a whole number from 1 to 15")
+    for key in ("connect_timeout", "statement_timeout", "pool_timeout"):
+        value = getattr(cfg.database, key)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 600:
+            raise ConfigError(f"[database] {key} = {value!r}: use seconds, more than 0 and at most 600")
     sc = cfg.scheduling
     try:
         rules.parse_hhmm(str(sc.digest_time))

@@ -24,9 +24,9 @@ from bot.ports import Identity
 from bot.presenters import home as present_home
 from bot.presenters import programs as present_programs
 from bot.presenters import weekly as present_weekly
-from bot.presenters.errors import explain
+from bot.presenters.errors import database_unavailable, explain
 from bot.replies import Reply, error
-from circles.db import SessionFactory, unit_of_work
+from circles.db import SessionFactory, database_problem, unit_of_work
 from circles.errors import DomainError
 from circles.model import utcnow
 from circles.usecases import context, insight, lookup, weekly
@@ -115,6 +115,11 @@ class CircleBot:
             request = c.parse(text, today=self.today())
         except c.ParseError as exc:
             return error(exc.message, exc.usage)
+        except Exception as exc:  # the database is down or stalled: say so, nothing was kept
+            problem = database_problem(exc)
+            if problem is None:
+                raise
+            return database_unavailable(problem.kind)
         return self.handle_request_sync(who, request)
 
     def handle_request_sync(self, who: Identity, request: c.Request) -> Reply:
@@ -160,7 +165,8 @@ class CircleBot:
             return present_weekly.answer_recorded(weekly.answer(ctx.actor, body, post_id))
 
         reply = self._run(who, run)
-        return reply if found else None
+        # an answer that could not even be looked up still hears why, rather than silence
+        return reply if found or reply.tone == "error" and reply.text else None
 
     def home_sync(self, who: Identity) -> list[Reply]:
         box: list[list[Reply]] = []
@@ -199,3 +205,8 @@ class CircleBot:
             return error(explain(exc))
         except c.ParseError as exc:
             return error(exc.message, exc.usage)
+        except Exception as exc:  # the database is down or stalled: say so, nothing was kept
+            problem = database_problem(exc)
+            if problem is None:
+                raise
+            return database_unavailable(problem.kind)

@@ -23,7 +23,7 @@ from bot.ports import ChatGateway, Delivery, DeliveryError, FailureKind, Sent, S
 from bot.presenters import render_payload
 from bot.replies import Field, Reply
 from circles import outbox
-from circles.db import SessionFactory, unit_of_work
+from circles.db import SessionFactory, database_problem, unit_of_work
 from circles.outbox import OutboxItem
 
 log = logging.getLogger(__name__)
@@ -120,6 +120,7 @@ class DeliveryWorker:
         self.gateways = gateways  # adapters register theirs after start: keep the same dict
         self.cfg = config
         self.clock = clock
+        self._db_down = False  # the database was unreachable at the last poll
         self.render = render
         self.limiter = limiter or RateLimiter(config.per_workspace_per_second, config.per_space_per_second,
                                               clock=lambda: self.clock().timestamp())
@@ -187,9 +188,20 @@ class DeliveryWorker:
         while not stop.is_set():
             try:
                 handled = await self.run_once()
-            except Exception:  # a database hiccup must not kill delivery for good
-                log.exception("delivery batch failed")
+            except Exception as exc:  # a database hiccup must not kill delivery for good
+                problem = database_problem(exc)
+                if problem is None:
+                    log.exception("delivery batch failed")
+                elif not self._db_down:  # one line per outage, not a traceback a second
+                    log.warning("delivery paused: the database %s (%s); retrying",
+                                "is too slow" if problem.kind == "timeout" else "can't be reached",
+                                problem.detail)
+                self._db_down = problem is not None
                 handled = 0
+            else:
+                if self._db_down:
+                    log.warning("delivery resumed: the database is back")
+                self._db_down = False
             if not handled:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), self.cfg.delivery_poll_seconds)

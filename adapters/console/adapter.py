@@ -10,9 +10,13 @@ in the thread of the newest post in your circle; `/clock +1w` lets a week pass.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import itertools
+import os
 import re
+import sys
+import threading
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -181,7 +185,7 @@ class ConsoleSession:
             if field.options:
                 hint = " (" + "/".join(v for v, _ in field.options) + ")"
             try:
-                answer = (await asyncio.to_thread(self.ask, f"{field.label}{hint} [{initial}]: ")).strip()
+                answer = (await read_line(self.ask, f"{field.label}{hint} [{initial}]: ")).strip()
             except EOFError:  # the input ended mid-form: leave it unsaved
                 return "/cancel"
             if answer.startswith("/"):
@@ -307,13 +311,58 @@ def describe(counts: Counter[str]) -> str:
     return ", ".join(parts)
 
 
-async def run_console(core: CircleBot, out: TextIO, ask: Callable[[str], str] = input, *,
+_pending = bytearray()
+
+
+def terminal_input(prompt: str) -> str:
+    """``input()`` for a terminal (line editing); for piped input, a read of the raw file
+    descriptor, which holds no interpreter lock, so a read still waiting when the console
+    ends (Ctrl-C) can't block the interpreter's exit."""
+    if sys.stdin.isatty():
+        return input(prompt)
+    sys.stdout.write(prompt)
+    sys.stdout.flush()
+    while b"\n" not in _pending:
+        chunk = os.read(sys.stdin.fileno(), 4096)
+        if not chunk:
+            if not _pending:
+                raise EOFError
+            break
+        _pending.extend(chunk)
+    line, sep, rest = bytes(_pending).partition(b"\n")
+    _pending[:] = rest
+    return line.decode("utf-8", errors="replace").rstrip("\r")
+
+
+async def read_line(ask: Callable[[str], str], prompt: str) -> str:
+    """Waits for a typed line on a daemon thread: a line being waited for must not keep the
+    process alive after Ctrl-C or /quit (the event loop's own threads are joined at exit)."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[str] = loop.create_future()
+
+    def settle(fn: Callable[..., object], value: object) -> None:
+        if not future.done():
+            fn(value)
+
+    def read() -> None:
+        try:
+            outcome: tuple[Callable[..., object], object] = (future.set_result, ask(prompt))
+        except BaseException as exc:  # EOFError at the end of input, mostly
+            outcome = (future.set_exception, exc)
+        with contextlib.suppress(RuntimeError):  # the loop already ended (Ctrl-C, /quit)
+            loop.call_soon_threadsafe(settle, *outcome)
+
+    threading.Thread(target=read, name="console-input", daemon=True).start()
+    return await future
+
+
+async def run_console(core: CircleBot, out: TextIO, ask: Callable[[str], str] = terminal_input, *,
                       gateway: ConsoleGateway | None = None, time: Timekeeper | None = None) -> None:
     session = ConsoleSession(core, out, ask, gateway=gateway, time=time)
     print(BANNER, file=out, flush=True)
     while True:
         try:
-            line = await asyncio.to_thread(ask, f"@{session.user}> ")
+            line = await read_line(ask, f"@{session.user}> ")
         except EOFError:
             break
         if not await session.handle_line(line):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from bot.replies import Reply, error
 from circles.errors import DomainError
 
 
@@ -78,3 +79,11 @@ MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
 
 def explain(err: DomainError) -> str:
     return MESSAGES[err.reason](err.facts)
+
+
+def database_unavailable(kind: str) -> Reply:
+    """The database is down or too slow right now: the unit of work was rolled back, so the
+    person is told nothing was kept and to try again (no driver message, no traceback)."""
+    why = ("is too slow to answer" if kind == "timeout" else "can't be reached")
+    return error(f"Circlebot's database {why} right now, so nothing was changed. "
+                 "Please try again in a moment.")
