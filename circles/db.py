@@ -56,10 +56,13 @@ def make_engine(url: str = DEFAULT_URL, timeouts: Timeouts | None = None) -> Eng
         return engine
     if url.startswith("postgresql"):
         ms = int(t.statement * 1000)
+        parsed = make_url(url)
+        given = parsed.query.get("options", "")  # e.g. a search_path the URL already sets
+        options = " ".join([*(given if isinstance(given, tuple) else [given]),
+                            f"-c statement_timeout={ms} -c lock_timeout={ms}"]).strip()
         return create_engine(
-            url, pool_pre_ping=True, pool_timeout=t.pool,
-            connect_args={"connect_timeout": max(1, round(t.connect)),
-                          "options": f"-c statement_timeout={ms} -c lock_timeout={ms}"},
+            parsed.difference_update_query(["options"]), pool_pre_ping=True, pool_timeout=t.pool,
+            connect_args={"connect_timeout": max(1, round(t.connect)), "options": options},
         )
     return create_engine(url, pool_pre_ping=True, pool_timeout=t.pool)
 
