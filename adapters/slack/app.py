@@ -49,7 +49,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 BOT_SCOPES = ["commands", "chat:write", "chat:write.public", "channels:join",
-              "channels:manage", "groups:write", "groups:history", "channels:history",
+              "channels:manage", "groups:write", "groups:read", "groups:history", "channels:history",
               "mpim:history", "mpim:write", "im:write", "im:history", "users:read"]
 OOPS = ("Something went wrong on Circlebot's side, so nothing was changed. Please try "
         "again; if it keeps happening, tell a coordinator.")
