@@ -20,6 +20,7 @@ from bot import actions as a
 from bot import commands as c
 from bot.config import Config
 from bot.handlers import ACTION_HANDLERS, HANDLERS, Ctx
+from bot.handlers.form_checks import field_errors
 from bot.ports import Identity
 from bot.presenters import home as present_home
 from bot.presenters import programs as present_programs
@@ -149,6 +150,17 @@ class CircleBot:
             return present_programs.bad_button()
         handler = ACTION_HANDLERS[type(decoded)]
         return self._run(who, lambda ctx: handler(ctx, decoded), values)
+
+    def check_form(self, form_id: str, context_value: str,
+                   values: dict[str, str | list[str]]) -> dict[str, str]:
+        """The fields of a submitted form that are wrong, with a message each, before any
+        database work: cheap enough to answer within a platform's acknowledgement window,
+        so the form can stay open with the errors shown next to the fields."""
+        try:
+            decoded = a.decode_form(form_id, context_value)
+        except a.BadAction:
+            return {}
+        return field_errors(decoded, values)
 
     def handle_thread_reply_sync(self, who: Identity, space: str, thread: str | None,
                                  text: str) -> Reply | None:

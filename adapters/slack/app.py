@@ -51,6 +51,7 @@ log = logging.getLogger(__name__)
 BOT_SCOPES = ["commands", "chat:write", "chat:write.public", "channels:join",
               "channels:manage", "groups:write", "groups:read", "groups:history", "channels:history",
               "mpim:history", "mpim:write", "im:write", "im:history", "users:read"]
+MAX_FIELD_ERROR = 300  # an error shown under a modal's field is short by design
 OOPS = ("Something went wrong on Circlebot's side, so nothing was changed. Please try "
         "again; if it keeps happening, tell a coordinator.")
 NOT_INSTALLED = (":warning: Circlebot isn't installed in this Slack workspace any more (it was "
@@ -220,16 +221,21 @@ class SlackListeners:
     async def on_form(self, ack: Callable[..., Awaitable[None]], body: dict[str, Any],
                       view: dict[str, Any], context: AsyncBoltContext,
                       client: AsyncWebClient, request: AsyncBoltRequest | None = None) -> None:
+        meta = form_metadata(view)
+        form_id = view.get("callback_id", "")[len(FORM_PREFIX):]
+        values = form_values(view)
+        errors = self.core.check_form(form_id, meta.get("c", ""), values)
+        if errors:  # the modal stays open with what was typed, each error under its field
+            await ack(response_action="errors",
+                      errors={field: message[:MAX_FIELD_ERROR] for field, message in errors.items()})
+            return
         await ack()
         if not await self._first_time(request, context.team_id):
             return
-        meta = form_metadata(view)
         who = await self._who(context, client, meta.get("ch"))
         if who is None:
             return
-        form_id = view.get("callback_id", "")[len(FORM_PREFIX):]
-        reply = await self._run(self.core.handle_form(who, form_id, meta.get("c", ""),
-                                                      form_values(view)))
+        reply = await self._run(self.core.handle_form(who, form_id, meta.get("c", ""), values))
         url = meta.get("ru")  # the command's response_url: answer where it was typed
         respond = (self.http.respond(url) if self.http else AsyncRespond(response_url=url)) \
             if url else None
