@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import json
-
 import datetime as dt
+import json
 
 import pytest
 from sqlalchemy import select
