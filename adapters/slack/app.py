@@ -36,6 +36,7 @@ from adapters.slack.render import (
     message_kwargs,
     modal_view,
     parse_action_id,
+    reply_parts,
     unescape,
 )
 from bot.config import Config
@@ -329,8 +330,9 @@ class SlackListeners:
                 if not reply.text:
                     return
                 reply = dataclasses.replace(reply, form=None)
-        await self._tell(client, who.workspace, who.user, who.channel, reply, respond,
-                         replace_original=replace_original)
+        for i, part in enumerate(reply_parts(reply)):  # each part one message that fits
+            await self._tell(client, who.workspace, who.user, who.channel, part, respond,
+                             replace_original=replace_original and i == 0)
 
     async def _tell(self, client: AsyncWebClient, team: str, user: str, channel: str | None,
                     reply: Reply, respond: Respond | None, *, replace_original: bool = False,
