@@ -188,13 +188,14 @@ class CircleBot:
     def _run(self, who: Identity, fn: Callable[[Ctx], Reply],
              form_values: dict[str, str | list[str]] | None = None) -> Reply:
         keys = {f"{who.platform}:{who.workspace}:{who.user}", f"{who.platform}:*:{who.user}"}
+        now = self.clock()  # one moment per request: what it reads and what it stamps
         try:
-            with unit_of_work(self.sessions) as session:
+            with unit_of_work(self.sessions, now=now) as session:
                 actor = context.enter(
                     session, who.platform, who.workspace, who.user, who.display_name,
                     platform_admin=who.is_admin,
                     configured_coordinator=bool(keys & set(self.config.bot.coordinators)))
-                return fn(Ctx(actor, who, self.clock(), self.config, form_values))
+                return fn(Ctx(actor, who, now, self.config, form_values))
         except DomainError as exc:
             return error(explain(exc))
         except c.ParseError as exc:

@@ -151,7 +151,7 @@ class DeliveryWorker:
             outbox.cancel(session, item.id, note)
 
     def _sent(self, item: OutboxItem, sent: Sent | None) -> None:
-        with unit_of_work(self.sessions) as session:
+        with unit_of_work(self.sessions, now=self.clock()) as session:
             outbox.mark_sent(session, item, sent.ref if sent else None, self.clock())
             if sent is not None and sent.note is not None:
                 outbox.enqueue_for_coordinators(session, item.workspace_id, f"space-fallback:{item.id}",
@@ -160,7 +160,7 @@ class DeliveryWorker:
     def _failed(self, item: OutboxItem, error: DeliveryError) -> None:
         """Give up, leaving a record a coordinator can act on, and tell the coordinators
         (unless the workspace itself is gone, or this was already such a report)."""
-        with unit_of_work(self.sessions) as session:
+        with unit_of_work(self.sessions, now=self.clock()) as session:
             outbox.mark_failed(session, item, error_text(error))
             if error.kind is FailureKind.WORKSPACE_GONE or item.key.startswith("delivery-failed:"):
                 return

@@ -97,7 +97,7 @@ async def run_demo(bot: CircleBot, out: TextIO, render: Render, outlet: Outlet,
 
     print("\nA week goes by: prompts are posted, members answer, check in and rate the week…",
           file=out, flush=True)
-    with unit_of_work(bot.sessions) as session:
+    with unit_of_work(bot.sessions, now=bot.clock()) as session:
         circles = start_week_now(session, "console", "demo", 1, bot.clock())
     for n, members in enumerate(circles):
         struggling = n % 4 == 3  # a few circles go quiet, so health has something to flag

@@ -47,7 +47,7 @@ def join(actor: Actor, role: str, program_name: str, today: dt.date,
         already = already and existing is not None
         if existing is None:  # a racing "join" may insert it first: that is the same join
             insert_once(session, ProgramMember(workspace_id=ws.id, program_id=program.id,
-                                               member_id=m.id), lambda: None)
+                                               member_id=m.id, joined_at=actor.now), lambda: None)
     name = program.name if program else None
     m.enrolled = True
     profile.role = role
