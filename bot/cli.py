@@ -57,19 +57,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"Database is up to date ({cfg.database.url}).")
         return 0
     if command == "demo":
-        from bot.demo import main_demo
-
-        if not args.database and cfg.database.url == config_mod.DatabaseConfig().url:
-            cfg.database.url = "sqlite:///circlebot-demo.sqlite3"
-            import os
-
-            if os.path.exists("circlebot-demo.sqlite3"):
-                os.remove("circlebot-demo.sqlite3")
-        from bot.bootstrap import build_demo
-
-        app = build(cfg)
-        demo = build_demo(app)
-        return main_demo(cfg, app.bot, sys.stdout, demo.render, demo.outlet)
+        return _demo(cfg, explicit_database=bool(args.database))
     if command == "status":
         from bot.status import status_report
 
@@ -86,6 +74,30 @@ def main(argv: Sequence[str] | None = None) -> int:
             cfg.discord.shard_count = args.shard_count
         return run(build(cfg), platform)
     return 2
+
+
+def _demo(cfg: config_mod.Config, explicit_database: bool) -> int:
+    """The demo runs on a throwaway SQLite database unless one is named."""
+    import tempfile
+
+    from bot.bootstrap import build, build_demo
+    from bot.demo import DIGEST_DAY, DIGEST_TIME, main_demo
+
+    with tempfile.TemporaryDirectory(prefix="circlebot-demo-") as tmp:
+        if not explicit_database and cfg.database.url == config_mod.DatabaseConfig().url:
+            cfg.database.url = f"sqlite:///{tmp}/demo.sqlite3"
+        cfg.scheduling.digest_day, cfg.scheduling.digest_time = DIGEST_DAY, DIGEST_TIME
+        app = build(cfg)
+
+        def console(out, ask, posts, start):  # type: ignore[no-untyped-def]
+            parts = build_demo(app, out, ask, posts, start)
+            return parts.session, parts.gateway
+
+        try:
+            return main_demo(console, sys.stdout)
+        finally:
+            app.bot.close()
+            app.engine.dispose()
 
 
 if __name__ == "__main__":
