@@ -18,6 +18,7 @@ from zoneinfo import available_timezones
 
 from bot import actions as a
 from bot import commands as c
+from bot import forms
 from bot.config import Config
 from bot.handlers import ACTION_HANDLERS, HANDLERS, Ctx
 from bot.ports import Identity
@@ -91,6 +92,11 @@ class CircleBot:
     async def handle_form(self, who: Identity, form_id: str, context: str,
                           values: dict[str, str | list[str]]) -> Reply:
         return await self._offload(self.handle_form_sync, who, form_id, context, values)
+
+    def check_form_field(self, form_id: str, context: str, name: str, value: str) -> str | None:
+        """Why one form field's value would be refused (by the rules its command uses), or
+        None: for adapters that ask a form field by field. Pure: no database, no clock."""
+        return forms.field_error(form_id, context, name, value)
 
     async def handle_thread_reply(self, who: Identity, space: str, thread: str | None,
                                   text: str) -> Reply | None:
