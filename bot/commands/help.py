@@ -129,10 +129,12 @@ def option_values(arg: Arg) -> str:
 
 
 def option_usage(arg: Arg) -> str:
-    """The usage shown when one option was typed wrong: that option alone, with an example."""
-    values = option_values(arg)
-    return f"{option_token(arg)}" + (f" ({values})" if values else "") + \
-        (f", e.g. {arg.example}" if arg.example else "")
+    """The usage shown when one option was typed wrong: that option alone, with its range
+    (when it has one) and an example; `/circle help option NAME` has the rest."""
+    token = option_token(arg)
+    bounds = f" ({option_values(arg)})" if arg.type in INT_ARGS else ""
+    example = f", e.g. {arg.example}" if arg.example and arg.example != token else ""
+    return f"{token}{bounds}{example}"
 
 
 def _option_page(arg: Arg) -> HelpPage:
