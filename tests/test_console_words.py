@@ -139,3 +139,20 @@ async def test_a_week_in_the_console_reads_as_words(db) -> None:  # type: ignore
     # the console's own frame (channel names, message refs) is not prose
     prose = re.sub(r"\[#[\w-]+\]|\(message [\w:]+\)|@[\w.-]+", "", printed)
     assert internals(prose) == []
+
+
+async def test_the_console_is_never_told_to_do_what_it_cannot(db) -> None:  # type: ignore[no-untyped-def]
+    """The console has no threads (its stand-in is /reply): the circle's welcome and the
+    weekly prompt say to press Answer instead of replying in a thread."""
+    from tests.test_console_clock import Console, start_a_circle
+
+    console = Console(db)
+    await start_a_circle(console)
+    welcome = console.out.getvalue().split("== Your new circle ==")[1].split("\n\n")[0]
+    assert "answer it with its Answer button or `/circle answer`" in welcome
+    assert "thread" not in welcome
+    week = await console.type("/clock +2h")
+    prompt = week.split("== Week 1 prompt ==")[1].split("[1] Answer")[0]
+    assert "Press Answer to answer." in prompt and "thread" not in prompt
+    out = await console.type("/as ana", "1", "A talk without notes")
+    assert "Thanks, your answer is recorded." in out  # and pressing it works

@@ -21,7 +21,7 @@ from typing import TextIO
 from adapters.console.clock import USAGE as CLOCK_USAGE
 from adapters.console.clock import ConsoleClock, parse_target, stamp, steps
 from bot.core import CircleBot
-from bot.ports import Delivery, Identity, Sent
+from bot.ports import Capabilities, Delivery, Identity, Sent
 from bot.replies import Button, Form, FormField, Reply
 
 WORKSPACE = "local"
@@ -90,6 +90,8 @@ class ConsoleGateway:
     the thread of their circle's newest post (``latest_space``)."""
 
     platform = "console"
+    # a terminal has no threads to reply in (its stand-in is `/reply`): notices say "Answer"
+    capabilities = Capabilities(threads=False)
 
     def __init__(self, write: Callable[[str], None]) -> None:
         self.write = write
