@@ -9,7 +9,16 @@ import datetime as dt
 from sqlalchemy import DateTime, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from circles.model import Base, CheckIn, Goal, OutboxMessage, ProgramMember, Pulse, Response
+from circles.model import (
+    Base,
+    CheckIn,
+    Goal,
+    OutboxMessage,
+    PendingAction,
+    ProgramMember,
+    Pulse,
+    Response,
+)
 from tests.test_console_clock import MONDAY, Console, start_a_circle
 
 QUIET = "no activity for 14+ days"
@@ -43,9 +52,10 @@ async def test_every_timestamp_a_session_writes_is_on_the_bots_clock(db: session
                        "/circle pulse 5", '/circle goal set "Give a talk"',
                        '/circle goal note 1 "Outline done"', "/circle pause until 2030-02-01",
                        "/circle resume")
+    await console.type("/as cy", "/circle leave")  # asked to confirm, not confirmed yet
     await console.type("/as you", "/circle health", "/circle round end", "1")
     with db() as session:
-        for model in (Response, CheckIn, Pulse, Goal, ProgramMember, OutboxMessage):
+        for model in (Response, CheckIn, Pulse, Goal, ProgramMember, OutboxMessage, PendingAction):
             assert session.scalar(select(model.id).limit(1)) is not None, model.__name__
         for table in Base.metadata.sorted_tables:
             for column in table.columns:

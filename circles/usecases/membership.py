@@ -134,7 +134,8 @@ def request_confirmation(actor: Actor, kind: str, data: dict[str, Any]) -> int:
     actor.session.execute(delete(PendingAction).where(
         PendingAction.workspace_id == m.workspace_id, PendingAction.member_id == m.id,
         PendingAction.kind == kind))
-    pa = PendingAction(workspace_id=m.workspace_id, member_id=m.id, kind=kind, data=data)
+    pa = PendingAction(workspace_id=m.workspace_id, member_id=m.id, kind=kind, data=data,
+                       created_at=actor.now)
     actor.session.add(pa)
     actor.session.flush()
     return pa.id
