@@ -31,7 +31,8 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--shard-ids", help="Discord: comma-separated shard ids this process runs")
     run.add_argument("--shard-count", type=int, help="Discord: total number of shards")
     sub.add_parser("console", help="same as `run --platform console`")
-    sub.add_parser("demo", help="seed a demo workspace and print its health report")
+    sub.add_parser("demo", help="watch a week of circles in the console: prompt, answers, nudge, "
+                   "check-in, pulses, digest and the health report")
     sub.add_parser("migrate", help="upgrade the database schema to the newest version")
     sub.add_parser("status", help="show the next due work and the outbox backlog")
     return p

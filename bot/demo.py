@@ -202,7 +202,7 @@ async def the_week(demo: Demo, rng: random.Random) -> None:
     spot.others()
 
     demo.narrate(f"The members of {demo.gateway.spaces[spot.space or '']} answer: one with the "
-                 "Answer button, one by replying in the thread, one with a command. "
+                 "Answer button, one with /reply (the console's thread reply), one with a command. "
                  f"@{people[-1]} doesn't answer yet.")
     await demo.press(people[0], "Answer", ANSWERS[0])
     await demo.type(people[1], f"/reply {ANSWERS[4]}")

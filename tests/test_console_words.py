@@ -153,6 +153,6 @@ async def test_the_console_is_never_told_to_do_what_it_cannot(db) -> None:  # ty
     assert "thread" not in welcome
     week = await console.type("/clock +2h")
     prompt = week.split("== Week 1 prompt ==")[1].split("[1] Answer")[0]
-    assert "Press Answer to answer." in prompt and "thread" not in prompt
+    assert "Press the Answer button to answer." in prompt and "thread" not in prompt
     out = await console.type("/as ana", "1", "A talk without notes")
     assert "Thanks, your answer is recorded." in out  # and pressing it works

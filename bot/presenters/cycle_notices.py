@@ -12,7 +12,7 @@ from circles import notices as n
 
 @presents(n.PromptPosted)
 def prompt_posted(x: n.PromptPosted, can: Capabilities = ALL_CAPABILITIES) -> Reply:
-    how = "Reply in this thread to answer." if can.threads else "Press Answer to answer."
+    how = "Reply in this thread to answer." if can.threads else "Press the Answer button to answer."
     return Reply(title=f"Week {x.cycle} prompt", text=f"{x.text}\n\n{how}",
                  visibility="in_channel",
                  buttons=[Button("Answer", *AnswerPrompt(x.post_id).encode(), "primary")])
