@@ -25,12 +25,16 @@ def test_every_command_has_a_summary_and_an_example_that_parses_to_it(spec: c.Co
     assert isinstance(c.parse(example.removeprefix("/circle ")), spec.request)
 
 
-@pytest.mark.parametrize("name", list(options()))
-def test_every_option_has_help_and_an_example_that_parses(name: str) -> None:
-    arg = options()[name]
-    assert arg.help.strip(), f"option {name}= has no help"
+EVERY_OPTION = [(spec.name, arg) for spec in c.SPECS for arg in spec.args if arg.option]
+
+
+@pytest.mark.parametrize(("command", "arg"), EVERY_OPTION,
+                         ids=[f"{s}:{a.name}" for s, a in EVERY_OPTION])
+def test_every_option_has_help_and_an_example_that_parses(command: str, arg: c.Arg) -> None:
+    name = arg.name
+    assert arg.help.strip(), f"option {name}= of /circle {command} has no help"
     assert len(arg.help) <= 100, f"option {name}= help is longer than Discord shows"
-    assert arg.example.startswith(f"{name}="), f"option {name}= has no example"
+    assert arg.example.startswith(f"{name}="), f"option {name}= of /circle {command} has no example"
     c.convert_arg(arg, arg.example.partition("=")[2].strip('"'), None)  # raises if it doesn't parse
 
 

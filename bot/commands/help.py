@@ -104,10 +104,15 @@ def options() -> dict[str, Arg]:
 
 
 def example_of(spec: CommandSpec) -> str:
-    """The command's example; one that needs no argument is its own example."""
+    """The command's example. Without one, a command whose required arguments are all
+    choices is shown with the first of each (`/circle checkin yes`); any other required
+    argument needs an ``example`` in the spec."""
     if spec.example:
         return spec.example
-    return "" if any(a.required for a in spec.args) else f"/circle {spec.name}"
+    required = [a for a in spec.args if a.required]
+    if any(not a.choices or a.option for a in required):
+        return ""
+    return " ".join(["/circle", spec.name, *(a.choices[0] for a in required)])
 
 
 def option_token(arg: Arg) -> str:
