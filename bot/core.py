@@ -18,9 +18,9 @@ from zoneinfo import available_timezones
 
 from bot import actions as a
 from bot import commands as c
+from bot import forms
 from bot.config import Config
 from bot.handlers import ACTION_HANDLERS, HANDLERS, Ctx
-from bot.handlers.form_checks import field_errors
 from bot.ports import Identity
 from bot.presenters import home as present_home
 from bot.presenters import programs as present_programs
@@ -93,6 +93,11 @@ class CircleBot:
                           values: dict[str, str | list[str]]) -> Reply:
         return await self._offload(self.handle_form_sync, who, form_id, context, values)
 
+    def check_form_field(self, form_id: str, context: str, name: str, value: str) -> str | None:
+        """Why one form field's value would be refused (by the rules its command uses), or
+        None: for adapters that ask a form field by field. Pure: no database, no clock."""
+        return forms.field_error(form_id, context, name, value)
+
     async def handle_thread_reply(self, who: Identity, space: str, thread: str | None,
                                   text: str) -> Reply | None:
         return await self._offload(self.handle_thread_reply_sync, who, space, thread, text)
@@ -156,11 +161,13 @@ class CircleBot:
         """The fields of a submitted form that are wrong, with a message each, before any
         database work: cheap enough to answer within a platform's acknowledgement window,
         so the form can stay open with the errors shown next to the fields."""
-        try:
-            decoded = a.decode_form(form_id, context_value)
-        except a.BadAction:
-            return {}
-        return field_errors(decoded, values)
+        errors = {}
+        for name, value in values.items():
+            text = ", ".join(value) if isinstance(value, list) else (value or "")
+            problem = forms.field_error(form_id, context_value, name, text)
+            if problem is not None:
+                errors[name] = problem
+        return errors
 
     def handle_thread_reply_sync(self, who: Identity, space: str, thread: str | None,
                                  text: str) -> Reply | None:
@@ -206,13 +213,14 @@ class CircleBot:
     def _run(self, who: Identity, fn: Callable[[Ctx], Reply],
              form_values: dict[str, str | list[str]] | None = None) -> Reply:
         keys = {f"{who.platform}:{who.workspace}:{who.user}", f"{who.platform}:*:{who.user}"}
+        now = self.clock()  # one moment per request: what it reads and what it stamps
         try:
-            with unit_of_work(self.sessions) as session:
+            with unit_of_work(self.sessions, now=now) as session:
                 actor = context.enter(
                     session, who.platform, who.workspace, who.user, who.display_name,
                     platform_admin=who.is_admin,
                     configured_coordinator=bool(keys & set(self.config.bot.coordinators)))
-                return fn(Ctx(actor, who, self.clock(), self.config, form_values))
+                return fn(Ctx(actor, who, now, self.config, form_values))
         except DomainError as exc:
             return error(explain(exc))
         except c.ParseError as exc:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -120,10 +121,11 @@ def session_factory(engine: Engine) -> SessionFactory:
 
 
 @contextmanager
-def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
+def unit_of_work(factory: sessionmaker[Session], now: dt.datetime | None = None) -> Iterator[Session]:
     """One transaction: commit on success, roll back on any error, so a failed command
-    never leaves half its changes behind."""
-    session = factory()
+    never leaves half its changes behind. ``now`` is the caller's clock: what the unit of
+    work stamps its rows with (``circles.clock.at``)."""
+    session = factory(info={"now": now}) if now is not None else factory()
     try:
         yield session
         session.commit()

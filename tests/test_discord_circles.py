@@ -251,3 +251,14 @@ def _guild_with(fake: FakeDiscord, thread_id: str) -> dict:  # type: ignore[type
     payload = guild_create(GUILD, channels=[fake.channels[fake.hub]])  # type: ignore[attr-defined]
     payload["threads"] = [fake.channels[thread_id]]
     return payload
+
+
+async def test_the_welcome_tells_a_platform_with_threads_to_reply_in_the_thread(world, fake, db, clock):
+    """Worded by capability: Discord has threads, so the welcome says to reply in one (the
+    console, which has none, is told to press Answer instead: tests/test_console_words.py)."""
+    h, core, worker = world
+    await publish(h)
+    await deliver(worker, clock)
+    circle, _ = circles_with_people(db)[0]
+    [welcome] = fake.posted(circle.space_id)
+    assert "reply in its thread to answer" in welcome["embeds"][0]["description"]

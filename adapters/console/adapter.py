@@ -25,8 +25,8 @@ from typing import TextIO
 from adapters.console.clock import USAGE as CLOCK_USAGE
 from adapters.console.clock import ConsoleClock, parse_target, stamp, steps
 from bot.core import CircleBot
-from bot.ports import Delivery, Identity, Sent
-from bot.replies import Button, Form, Reply
+from bot.ports import Capabilities, Delivery, Identity, Sent
+from bot.replies import Button, Form, FormField, Reply
 
 WORKSPACE = "local"
 DEFAULT_USER = "you"
@@ -50,6 +50,20 @@ ITALIC = re.compile(r"(?<![\w_])_(?!\s)(.+?)(?<!\s)_(?![\w_])")
 def plain(text: str) -> str:
     """The chat markup (`**bold**`, `_italics_`) as a terminal shows it: without markers."""
     return ITALIC.sub(r"\1", BOLD.sub(r"\1", text))
+
+
+def field_prompt(field: FormField, initial: str) -> str:
+    """How the console asks for one field: its label, its choices, and what Enter does
+    (keep the current value, or leave an optional field empty) when Enter does anything."""
+    hint = " (" + "/".join(v for v, _ in field.options) + ")" if field.options else ""
+    if initial:
+        enter = f" [Enter to keep: {initial}]"
+    elif field.required:
+        enter = f" (e.g. {field.placeholder})" if field.placeholder else ""
+    else:
+        enter = f" (e.g. {field.placeholder}; Enter to leave empty)" if field.placeholder \
+            else " (Enter to leave empty)"
+    return f"{plain(field.label)}{hint}{enter}: "
 
 
 def render(reply: Reply) -> str:
@@ -80,6 +94,8 @@ class ConsoleGateway:
     the thread of their circle's newest post (``latest_space``)."""
 
     platform = "console"
+    # a terminal has no threads to reply in (its stand-in is `/reply`): notices say "Answer"
+    capabilities = Capabilities(threads=False)
 
     def __init__(self, write: Callable[[str], None]) -> None:
         self.write = write
@@ -175,23 +191,48 @@ class ConsoleSession:
     async def fill(self, form: Form) -> dict[str, str | list[str]] | str:
         """The form's values, asked field by field; or, when the person typed a command
         instead (``/cancel`` or any other ``/...`` line), that line: the form is dropped
-        unsaved and the command is not swallowed as a field's value."""
-        self.say(f"== {form.title} == (Enter keeps the value in [brackets]; /cancel leaves "
-                 "without saving)")
+        unsaved and the command is not swallowed as a field's value.
+
+        Each answer is checked as it is typed, by the rules the command behind the form
+        uses; a refused answer is asked again with the reason, the other fields are kept.
+        An empty answer keeps the old value only where the prompt says so ("Enter to keep"),
+        leaves an optional field empty where it says that, and is refused for a required
+        field with nothing to keep."""
+        self.say(f"== {form.title} == (/cancel leaves without saving)")
         values: dict[str, str | list[str]] = {}
         for field in form.fields:
-            initial = ", ".join(field.initial) if isinstance(field.initial, list) else field.initial
-            hint = ""
-            if field.options:
-                hint = " (" + "/".join(v for v, _ in field.options) + ")"
-            try:
-                answer = (await read_line(self.ask, f"{field.label}{hint} [{initial}]: ")).strip()
-            except EOFError:  # the input ended mid-form: leave it unsaved
+            answer = await self.ask_field(form, field)
+            if answer is None:  # the input ended mid-form: leave it unsaved
                 return "/cancel"
             if answer.startswith("/"):
                 return answer
-            values[field.name] = answer or initial
+            values[field.name] = answer
         return values
+
+    async def ask_field(self, form: Form, field: FormField) -> str | None:
+        """One field's accepted value (or a ``/`` command line; None when the input ends)."""
+        initial = ", ".join(field.initial) if isinstance(field.initial, list) else field.initial
+        prompt = field_prompt(field, initial)
+        while True:
+            try:
+                answer = (await read_line(self.ask, prompt)).strip()
+            except EOFError:
+                return None
+            if answer.startswith("/"):
+                return answer
+            if not answer and initial:
+                answer = initial
+            elif not answer and field.required:
+                self.say(f"✗ {plain(field.label)} is required: type a value, or /cancel.")
+                continue
+            options = [v for v, _ in field.options]
+            if answer and options and answer.lower() not in (o.lower() for o in options):
+                self.say(f"✗ '{answer}' isn't one of {', '.join(options)}.")
+                continue
+            problem = self.core.check_form_field(form.form_id, form.context, field.name, answer)
+            if problem is None:
+                return answer
+            self.say(f"✗ {plain(problem)}")
 
     async def deliver(self, reply: Reply) -> None:
         self.show(reply)

@@ -16,6 +16,7 @@ from bot.commands.errors import (
     ParseError,
 )
 from bot.commands.help import (
+    help_page,
     help_text,
 )
 from bot.commands.parse import (
@@ -163,6 +164,7 @@ __all__ = [
     "check_text",
     "convert_arg",
     "find_spec",
+    "help_page",
     "help_text",
     "parse",
     "parse_profile_values",

@@ -37,7 +37,8 @@ MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
                                   f'{"member" if f["count"] == 1 else "members"}; at least 2 '
                                   "are needed to form circles."),
     "no_draft_to_adjust": lambda f: "There's no draft round to adjust. Run `/circle round preview` first.",
-    "no_such_circle": lambda f: f"The draft has circles 1 to {f['count']}; there is no circle {f['number']}.",
+    "no_such_circle": lambda f: (f"The draft has circles 1 to {f['count']}" if f["count"] != 1
+                                 else "The draft has only circle 1") + f"; there is no circle {f['number']}.",
     "already_in_circle": lambda f: f"{f['name']} is already in circle {f['number']}.",
     "no_draft_to_publish": lambda f: "There's no draft round to publish. Run `/circle round preview` first.",
     "round_still_active": lambda f: f"Round {f['number']} is still active. End it first with `/circle round end`.",

@@ -47,7 +47,7 @@ def join(actor: Actor, role: str, program_name: str, today: dt.date,
         already = already and existing is not None
         if existing is None:  # a racing "join" may insert it first: that is the same join
             insert_once(session, ProgramMember(workspace_id=ws.id, program_id=program.id,
-                                               member_id=m.id), lambda: None)
+                                               member_id=m.id, joined_at=actor.now), lambda: None)
     name = program.name if program else None
     m.enrolled = True
     profile.role = role
@@ -134,7 +134,8 @@ def request_confirmation(actor: Actor, kind: str, data: dict[str, Any]) -> int:
     actor.session.execute(delete(PendingAction).where(
         PendingAction.workspace_id == m.workspace_id, PendingAction.member_id == m.id,
         PendingAction.kind == kind))
-    pa = PendingAction(workspace_id=m.workspace_id, member_id=m.id, kind=kind, data=data)
+    pa = PendingAction(workspace_id=m.workspace_id, member_id=m.id, kind=kind, data=data,
+                       created_at=actor.now)
     actor.session.add(pa)
     actor.session.flush()
     return pa.id

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from circles import matching, notices
+from circles import clock, matching, notices
 from circles.errors import DomainError
 from circles.model import Circle, Goal, Member, Membership, PairHistory, Program, Round
 from circles.outbox import enqueue
@@ -103,7 +103,8 @@ def preview_round(actor: Actor, program_name: str, today: dt.date, seed: int | N
     rnd = Round(workspace_id=p.workspace_id, program_id=p.id, number=number, status="draft",
                 starts_on=today, ends_on=today + dt.timedelta(weeks=p.round_weeks), seed=seed,
                 score=result.score, broken_rules=list(result.broken_rules),
-                waitlist={str(k): v for k, v in result.waitlist.items()})
+                waitlist={str(k): v for k, v in result.waitlist.items()},
+                created_at=clock.at(session))
     session.add(rnd)
     session.flush()
     for i, group in enumerate(result.groups, start=1):
