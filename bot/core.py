@@ -26,6 +26,7 @@ from bot.presenters import programs as present_programs
 from bot.presenters import weekly as present_weekly
 from bot.presenters.errors import explain
 from bot.replies import Reply, error
+from circles import purge
 from circles.db import SessionFactory, unit_of_work
 from circles.errors import DomainError
 from circles.model import utcnow
@@ -100,9 +101,18 @@ class CircleBot:
         return await self._offload(self.home_sync, who)
 
     async def workspace_removed(self, platform: str, workspace: str) -> None:
+        """Uninstalled / removed: tokens deleted now, data purged after the grace period."""
         def run() -> None:
             with unit_of_work(self.sessions) as session:
-                context.deactivate_workspace(session, platform, workspace)
+                purge.mark_removed(session, platform, workspace, self.clock(),
+                                   self.config.privacy.purge_after_days)
+        await self._offload(run)
+
+    async def workspace_restored(self, platform: str, workspace: str) -> None:
+        """Reinstalled (or the bot added back) within the grace period: the purge is off."""
+        def run() -> None:
+            with unit_of_work(self.sessions) as session:
+                purge.restore(session, platform, workspace)
         await self._offload(run)
 
     async def autocomplete(self, who: Identity, kind: str, prefix: str) -> list[tuple[str, str]]:

@@ -31,6 +31,8 @@ from bot.commands.requests import (
     CoordinatorsAdd,
     CoordinatorsList,
     CoordinatorsRemove,
+    ExportMe,
+    ForgetMe,
     GoalDelete,
     GoalDone,
     GoalEdit,
@@ -38,6 +40,7 @@ from bot.commands.requests import (
     GoalNote,
     GoalSet,
     Health,
+    HealthRounds,
     Help,
     Join,
     Leave,
@@ -103,6 +106,9 @@ from bot.commands.vocab import (
 )
 
 __all__ = [
+    "ExportMe",
+    "ForgetMe",
+    "HealthRounds",
     "Answer",
     "Answers",
     "Arg",
