@@ -164,8 +164,6 @@ def forget(s: Session, m: Member) -> int:
         notices.to_circle(s, ws, circle.id, f"someone-left:c{circle.id}:{secrets.token_hex(6)}",
                           notices.SomeoneLeft(circle.id))
         told += 1
-    s.execute(update(Membership).where(Membership.workspace_id == ws, Membership.member_id == mid)
-              .values(active=False))
     for model in (Profile, ProgramMember, Goal, PendingAction):
         s.execute(delete(model).where(model.workspace_id == ws, model.member_id == mid))
     s.execute(delete(PairHistory).where(PairHistory.workspace_id == ws,

@@ -104,10 +104,16 @@ class SurveyView:
 
 @dataclass(frozen=True)
 class SurveyAnswered:
+    round_id: int
     program_name: str
     round_number: int
     recorded: bool  # False: everything sent was already answered (a second press)
-    complete: bool  # helped and join-again are both answered
+    helped: bool  # the 1-5 question is answered
+    join_again: bool  # the join-again question is answered
+
+    @property
+    def complete(self) -> bool:
+        return self.helped and self.join_again
 
 
 def _round(actor: Actor, round_id: int, now: dt.datetime, window_days: int) -> tuple[Round, str]:
@@ -198,8 +204,8 @@ def answer(actor: Actor, round_id: int, now: dt.datetime, window_days: int, *,
                 g.done = True
             changed = True
         row.goal_outcomes = marked
-    return SurveyAnswered(name, rnd.number, changed,
-                          row.helped is not None and row.join_again is not None)
+    return SurveyAnswered(rnd.id, name, rnd.number, changed, row.helped is not None,
+                          row.join_again is not None)
 
 
 # ------------------------------------------------------------------- results

@@ -24,10 +24,7 @@ def survey_invite(x: n.SurveyInvite) -> Reply:
         text=("Three quick questions help make the next round better. Your answers are never "
               "shown with your name. Did your circle help you toward your goal? (1 = not at "
               "all, 5 = a lot)" + goals),
-        buttons=[*(Button(str(r), *SurveyHelped(x.round_id, r).encode()) for r in range(1, 6)),
-                 Button("I'd join again", *SurveyJoin(x.round_id, "yes").encode(), "primary"),
-                 Button("I wouldn't join again", *SurveyJoin(x.round_id, "no").encode()),
-                 Button("Answer everything in a form", *SurveyOpen(x.round_id).encode())])
+        buttons=_buttons(x.round_id))
 
 
 def survey_form(v: SurveyView) -> Reply:
@@ -48,9 +45,22 @@ def survey_form(v: SurveyView) -> Reply:
     return Reply(text="", form=Form(fid, f"Round {v.round_number} survey", fields, "Send", context))
 
 
+def _buttons(round_id: int, helped: bool = False, join: bool = False) -> list[Button]:
+    """The survey's buttons, leaving out the questions already answered."""
+    out = [] if helped else [Button(str(r), *SurveyHelped(round_id, r).encode()) for r in range(1, 6)]
+    if not join:
+        out += [Button("I'd join again", *SurveyJoin(round_id, "yes").encode(), "primary"),
+                Button("I wouldn't join again", *SurveyJoin(round_id, "no").encode())]
+    return [*out, Button("Answer everything in a form", *SurveyOpen(round_id).encode())]
+
+
 def survey_answered(a: SurveyAnswered) -> Reply:
-    more = "" if a.complete else " Answer the rest whenever you like, with the buttons or the form."
-    return ok(f"Thanks, your answer for round {a.round_number} of {a.program_name} is noted.{more}")
+    """The same reply for a first answer and a repeated one; what is left stays pressable."""
+    reply = ok(f"Thanks, your answer for round {a.round_number} of {a.program_name} is noted.")
+    if not a.complete:
+        reply.text += " Answer the rest whenever you like, here or in the form."
+        reply.buttons = _buttons(a.round_id, a.helped, a.join_again)
+    return reply
 
 
 # ------------------------------------------------------------------ health rounds
