@@ -19,6 +19,7 @@ from circles.survey import survey_results
 from circles.usecases import rounds
 from tests.builders import COORD, ok, person, published_round, say
 from tests.test_console_clock import Console
+from tests.test_discord_circles import config, fake  # noqa: F401  (fixtures)
 
 PROFILE = '/circle profile set interests="writing, rust" availability="weekdays 9-17"'
 
@@ -263,3 +264,73 @@ def test_health_rounds_compares_rounds_with_known_numbers(circlebot: CircleBot) 
     assert "3 members in 1 circle; answers 33%, met no check-in yet, pulse —, goals met —" in two
     assert "survey: 0 answers of 3 — results show from 3 answers" in two
     assert text.index("Round 1 (ended") < text.index("Round 2 (running")
+
+
+# ------------------------------------------------------------------ on Slack and Discord
+
+
+async def test_on_slack_the_survey_comes_by_dm_and_its_modal_is_recorded(slack, db) -> None:  # type: ignore[no-untyped-def]
+    from tests.fakes.slack.blockkit import text_of
+    from tests.test_slack_commands import publish_round
+
+    await publish_round(slack)
+    asked = await slack.command("round end", user="U_ADMIN")
+    confirm = next(e for b in asked["blocks"] if b["type"] == "actions" for e in b["elements"])
+    await slack.press(confirm["action_id"], confirm["value"], user="U_ADMIN", ephemeral=True)
+    await slack.deliver()
+    mine = [m for m in slack.fake.posted() if "Round 1 of Spring Circles has ended" in text_of(m)
+            and m["channel"].startswith("D") and "U1" in slack.fake.members[m["channel"]]]
+    assert len(mine) == 1, [(m["channel"], text_of(m)[:60]) for m in slack.fake.posted()][-12:]
+    buttons = {e["text"]["text"]: e for b in mine[0]["blocks"] if b["type"] == "actions"
+               for e in b["elements"]}
+    four = buttons["4"]
+    noted = await slack.press(four["action_id"], four["value"], user="U1", channel=mine[0]["channel"])
+    assert "is noted" in text_of(noted)
+    form = buttons["Answer everything in a form"]
+    await slack.press(form["action_id"], form["value"], user="U1", channel=mine[0]["channel"])
+    view = slack.sim.last_modal()
+    assert view["callback_id"] == "circle_form:survey" and len(view["title"]["text"]) <= 24
+    await slack.submit(view, {"join_again": "no", "suggestion": "Meet in person once"}, user="U1")
+    await slack.settled()
+    with db() as s:
+        [row] = s.scalars(select(SurveyResponse)).all()
+    assert (row.helped, row.join_again, row.suggestion) == (4, False, "Meet in person once")
+
+
+async def test_on_discord_the_survey_buttons_and_modal_work_in_the_dm(fake, db, clock, config) -> None:  # type: ignore[no-untyped-def]
+    from adapters.discord.client import CircleClient
+    from adapters.discord.gateway import DiscordGateway
+    from bot.delivery import DeliveryWorker
+    from circles.model import utcnow
+    from tests.builders import Clock
+    from tests.fakes.discord.harness import Harness, logged_in
+    from tests.fakes.discord.payloads import MANAGE_GUILD
+    from tests.test_discord_circles import COORD as BOSS
+    from tests.test_discord_circles import PEOPLE, deliver, publish
+
+    core = CircleBot(db, config, clock=clock)
+    async with logged_in(CircleClient(core, config)) as client:
+        gateway = DiscordGateway(client, config.discord.hub_channel)
+        worker = DeliveryWorker(db, {"discord": gateway}, config.scheduling, clock=Clock(utcnow()))
+        h = Harness(client, fake)
+        await publish(h)
+        await deliver(worker, clock)
+        asked = await h.slash("round end", user_id=BOSS, permissions=MANAGE_GUILD)
+        await h.press(asked.buttons["End the round"], user_id=BOSS, permissions=MANAGE_GUILD)
+        await deliver(worker, clock)
+        dm = fake.dm_channels[PEOPLE[0]]
+        [card] = [m for m in fake.posted(dm)
+                  if any(":survey_helped:" in c["custom_id"] for row in m["components"]
+                         for c in row["components"])]
+        ids = {c["label"]: c["custom_id"] for row in card["components"] for c in row["components"]}
+        assert set(ids) >= {"1", "5", "I'd join again", "Answer everything in a form"}
+        yes = await h.press(ids["I'd join again"], guild_id=None, channel_id=dm, user_id=PEOPLE[0])
+        assert "is noted" in yes.text
+        opened = await h.press(ids["Answer everything in a form"], guild_id=None, channel_id=dm,
+                               user_id=PEOPLE[0])
+        done = await h.submit(opened.modal, {"helped": ["2"], "suggestion": "Less homework"},
+                              guild_id=None, channel_id=dm, user_id=PEOPLE[0])
+        assert "is noted" in done.text and not done.is_error
+    with db() as s:
+        [row] = s.scalars(select(SurveyResponse)).all()
+    assert (row.helped, row.join_again, row.suggestion) == (2, True, "Less homework")
