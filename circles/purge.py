@@ -55,6 +55,11 @@ def restore(session: Session, platform: str, external_id: str) -> bool:
     return was
 
 
+def aware(t: dt.datetime) -> dt.datetime:
+    """SQLite hands timestamps back without their zone; they were stored in UTC."""
+    return t if t.tzinfo is not None else t.replace(tzinfo=dt.UTC)
+
+
 def due(session: Session, now: dt.datetime) -> list[int]:
     return list(session.scalars(select(Workspace.id).where(
         Workspace.active.is_(False), Workspace.purge_after.is_not(None),
@@ -77,7 +82,7 @@ def purge_one(session: Session, ws_id: int, now: dt.datetime) -> int:
     if session.get_bind().dialect.name == "postgresql":
         q = q.with_for_update()
     ws = session.scalar(q)
-    if ws is None or ws.active or ws.purge_after is None or ws.purge_after > now:
+    if ws is None or ws.active or ws.purge_after is None or aware(ws.purge_after) > now:
         return 0
     for table in reversed(Base.metadata.sorted_tables):
         if table.name != Workspace.__tablename__ and "workspace_id" in table.c:

@@ -6,10 +6,15 @@ answers."""
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import AsyncIterator
+from typing import Any
 
+import pytest
+import pytest_asyncio
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.config import Config
 from bot.core import CircleBot
 from bot.presenters import render_payload
 from bot.replies import Reply
@@ -19,7 +24,6 @@ from circles.survey import survey_results
 from circles.usecases import rounds
 from tests.builders import COORD, ok, person, published_round, say
 from tests.test_console_clock import Console
-from tests.test_discord_circles import config, fake  # noqa: F401  (fixtures)
 
 PROFILE = '/circle profile set interests="writing, rust" availability="weekdays 9-17"'
 
@@ -297,7 +301,7 @@ async def test_on_slack_the_survey_comes_by_dm_and_its_modal_is_recorded(slack, 
     assert (row.helped, row.join_again, row.suggestion) == (4, False, "Meet in person once")
 
 
-async def test_on_discord_the_survey_buttons_and_modal_work_in_the_dm(fake, db, clock, config) -> None:  # type: ignore[no-untyped-def]
+async def test_on_discord_the_survey_buttons_and_modal_work_in_the_dm(discord_fake, db, clock) -> None:  # type: ignore[no-untyped-def]
     from adapters.discord.client import CircleClient
     from adapters.discord.gateway import DiscordGateway
     from bot.delivery import DeliveryWorker
@@ -308,6 +312,7 @@ async def test_on_discord_the_survey_buttons_and_modal_work_in_the_dm(fake, db, 
     from tests.test_discord_circles import COORD as BOSS
     from tests.test_discord_circles import PEOPLE, deliver, publish
 
+    fake, config = discord_fake, discord_config()
     core = CircleBot(db, config, clock=clock)
     async with logged_in(CircleClient(core, config)) as client:
         gateway = DiscordGateway(client, config.discord.hub_channel)
@@ -334,3 +339,21 @@ async def test_on_discord_the_survey_buttons_and_modal_work_in_the_dm(fake, db, 
     with db() as s:
         [row] = s.scalars(select(SurveyResponse)).all()
     assert (row.helped, row.join_again, row.suggestion) == (2, True, "Less homework")
+
+
+@pytest_asyncio.fixture
+async def discord_fake(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Any]:
+    """The fake Discord with one server whose hub channel holds the circles' threads."""
+    from tests.fakes.discord.harness import fake_discord_api
+
+    async with fake_discord_api(monkeypatch) as fake:
+        fake.hub = fake.add_guild("4000", hub="circles")
+        yield fake
+
+
+def discord_config() -> Config:
+    cfg = Config()
+    cfg.discord.message_content_intent = True
+    cfg.scheduling.per_workspace_per_second = 0
+    cfg.scheduling.per_space_per_second = 0
+    return cfg
