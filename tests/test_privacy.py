@@ -273,3 +273,38 @@ def discord_config() -> Config:
     cfg.scheduling.per_workspace_per_second = 0
     cfg.scheduling.per_space_per_second = 0
     return cfg
+
+
+# ------------------------------------------------------------------ files on Slack and Discord
+
+
+async def test_on_slack_export_me_arrives_as_a_file_in_my_dm(slack, db) -> None:  # type: ignore[no-untyped-def]
+    from tests.fakes.slack.blockkit import text_of
+
+    await slack.command('goal set "Learn Slack uploads"', user="U1")
+    answer = await slack.command("export-me", user="U1")
+    assert "Sent *circlebot-my-data.json* to your direct messages" in text_of(answer)
+    [shared] = slack.fake.files
+    assert shared["name"] == "circlebot-my-data.json" and shared["channel"].startswith("D")
+    assert "U1" in slack.fake.members[shared["channel"]]
+    data = json.loads(shared["data"])
+    assert data["member"]["external_id"] == "U1"
+    assert [g["text"] for g in data["goals"]] == ["Learn Slack uploads"]
+    assert [c.method for c in slack.fake.calls if c.method.startswith("files.")] == [
+        "files.getUploadURLExternal", "files.completeUploadExternal"]
+
+
+async def test_on_discord_export_me_is_a_private_attachment(discord_fake, db, clock) -> None:  # type: ignore[no-untyped-def]
+    from adapters.discord.client import CircleClient
+    from tests.fakes.discord.harness import Harness, logged_in
+
+    fake, config = discord_fake, discord_config()
+    core = CircleBot(db, config, clock=clock)
+    async with logged_in(CircleClient(core, config)) as client:
+        h = Harness(client, fake)
+        await h.slash("goal set", {"text": "Learn attachments"}, user_id="601")
+        answer = await h.slash("export-me", user_id="601")
+    assert answer.ephemeral and not answer.is_error
+    [file] = answer.callback["data"]["_files"]
+    assert file["filename"] == "circlebot-my-data.json"
+    assert json.loads(file["data"])["goals"][0]["text"] == "Learn attachments"
