@@ -8,15 +8,15 @@ DELETE per table (children before parents, from the mapped metadata, so a table 
 is covered without touching this module), then its claims and the workspace row itself.
 
 A purge is safe to run twice or on two replicas at once: each workspace is purged in one
-transaction that first locks its row (``FOR UPDATE`` on PostgreSQL) and checks it is still
-due; a second runner finds it gone or reinstalled and does nothing.
+transaction that first claims its row with a conditional UPDATE (still inactive, still due)
+and a second runner finds it gone or reinstalled and does nothing.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from circles import credentials
@@ -78,12 +78,21 @@ def purge_due(sessions: sessionmaker[Session], now: dt.datetime) -> int:
 
 
 def purge_one(session: Session, ws_id: int, now: dt.datetime) -> int:
-    q = select(Workspace).where(Workspace.id == ws_id)
-    if session.get_bind().dialect.name == "postgresql":
-        q = q.with_for_update()
-    ws = session.scalar(q)
-    if ws is None or ws.active or ws.purge_after is None or aware(ws.purge_after) > now:
+    """Purge one workspace if it is still due; 1 when this call purged it, else 0.
+
+    The claim is a conditional UPDATE of the workspace row: it takes the row lock on
+    PostgreSQL (a racing purge waits, then re-checks the condition and finds the row gone or
+    reinstalled) and the write lock on SQLite, so the check and the deletes are one atomic
+    step however many schedulers run."""
+    claimed = session.execute(
+        update(Workspace)
+        .where(Workspace.id == ws_id, Workspace.active.is_(False),
+               Workspace.purge_after.is_not(None), Workspace.purge_after <= now)
+        .values(purge_after=Workspace.purge_after))
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
         return 0
+    ws = session.get(Workspace, ws_id)
+    assert ws is not None
     for table in reversed(Base.metadata.sorted_tables):
         if table.name != Workspace.__tablename__ and "workspace_id" in table.c:
             session.execute(delete(table).where(table.c.workspace_id == ws_id))

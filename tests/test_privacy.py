@@ -308,3 +308,35 @@ async def test_on_discord_export_me_is_a_private_attachment(discord_fake, db, cl
     [file] = answer.callback["data"]["_files"]
     assert file["filename"] == "circlebot-my-data.json"
     assert json.loads(file["data"])["goals"][0]["text"] == "Learn attachments"
+
+
+def test_the_migration_goes_down_and_up_again(engine) -> None:  # type: ignore[no-untyped-def]
+    import sqlalchemy as sa
+
+    from circles.db import downgrade, upgrade
+
+    downgrade(engine, "0004_perf13")
+    inspector = sa.inspect(engine)
+    assert "survey_responses" not in inspector.get_table_names()
+    assert "purge_after" not in {c["name"] for c in inspector.get_columns("workspaces")}
+    upgrade(engine)
+    assert "survey_responses" in sa.inspect(engine).get_table_names()
+
+
+def test_two_schedulers_purging_at_once_purge_once(db) -> None:  # type: ignore[no-untyped-def]
+    """The leader lock normally keeps a second scheduler away; if two run anyway (split
+    brain), the workspace row lock makes one of them find nothing left to do."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from circles.purge import mark_removed, purge_due
+
+    bot = CircleBot(db)
+    ok(bot, person("a", workspace="gone"), 'goal set "to be purged"')
+    now = dt.datetime(2026, 11, 24, tzinfo=dt.UTC)
+    with unit_of_work(db) as s:
+        mark_removed(s, "console", "gone", now, 30)
+    later = now + dt.timedelta(days=31)
+    with ThreadPoolExecutor(2) as pool:
+        done = list(pool.map(lambda _: purge_due(db, later), range(2)))
+    assert sorted(done) == [0, 1]
+    assert found_anywhere(db, "gone", "to be purged") == []
