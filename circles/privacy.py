@@ -164,6 +164,10 @@ def forget(s: Session, m: Member) -> int:
         notices.to_circle(s, ws, circle.id, f"someone-left:c{circle.id}:{secrets.token_hex(6)}",
                           notices.SomeoneLeft(circle.id))
         told += 1
+    drafts = select(Circle.id).join(Round, Round.id == Circle.round_id).where(
+        Circle.workspace_id == ws, Round.status == "draft")
+    s.execute(delete(Membership).where(Membership.workspace_id == ws, Membership.member_id == mid,
+                                       Membership.circle_id.in_(drafts)))  # never published
     for model in (Profile, ProgramMember, Goal, PendingAction):
         s.execute(delete(model).where(model.workspace_id == ws, model.member_id == mid))
     s.execute(delete(PairHistory).where(PairHistory.workspace_id == ws,

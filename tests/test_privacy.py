@@ -340,3 +340,19 @@ def test_two_schedulers_purging_at_once_purge_once(db) -> None:  # type: ignore[
         done = list(pool.map(lambda _: purge_due(db, later), range(2)))
     assert sorted(done) == [0, 1]
     assert found_anywhere(db, "gone", "to be purged") == []
+
+
+def test_someone_forgotten_before_a_draft_is_published_is_not_in_it(circlebot: CircleBot) -> None:
+    ok(circlebot, COORD, 'program create "Spring circles" size=3-3')
+    enrol(circlebot, 5)
+    ok(circlebot, ZELDA, "join")
+    ok(circlebot, ZELDA, 'profile set timezone=Europe/Berlin availability="weekdays 9-17"')
+    ok(circlebot, COORD, "round preview")
+    press(circlebot, ZELDA, ok(circlebot, ZELDA, "forget-me"), "Yes, forget me")
+    published = ok(circlebot, COORD, "round publish")
+    assert "is live" in published.text
+    with circlebot.sessions() as s:
+        creates = s.scalars(select(OutboxMessage).where(OutboxMessage.action == "create_space")).all()
+    members = [u for o in creates for u in o.payload["members"]]
+    assert len(members) == 5 and not any(u.startswith("forgotten:") for u in members)
+    assert found_anywhere(circlebot.sessions, ZELDA.user, "Zelda Quintaine") == []
