@@ -52,6 +52,9 @@ class CircleBot:
         # queue for.
         self.coordinator_executor = coordinator_executor or ThreadPoolExecutor(
             max_workers=1, thread_name_prefix="circlebot-coordinator")
+        # Called with the person's identity after forget-me succeeded, so adapters drop what
+        # they cache about them (the Slack identity cache) too.
+        self.forget_hooks: list[Callable[[Identity], None]] = []
 
     async def _offload(self, fn: Callable[..., T], *args: object,
                        lane: Executor | None = None) -> T:
@@ -144,7 +147,11 @@ class CircleBot:
         except a.BadAction:
             return present_programs.bad_button()
         handler = ACTION_HANDLERS[type(decoded)]
-        return self._run(who, lambda ctx: handler(ctx, decoded))
+        reply = self._run(who, lambda ctx: handler(ctx, decoded))
+        if isinstance(decoded, a.ConfirmForget) and reply.tone == "success":
+            for hook in self.forget_hooks:
+                hook(who)
+        return reply
 
     def handle_form_sync(self, who: Identity, form_id: str, context_value: str,
                          values: dict[str, str | list[str]]) -> Reply:

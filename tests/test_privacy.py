@@ -356,3 +356,17 @@ def test_someone_forgotten_before_a_draft_is_published_is_not_in_it(circlebot: C
     members = [u for o in creates for u in o.payload["members"]]
     assert len(members) == 5 and not any(u.startswith("forgotten:") for u in members)
     assert found_anywhere(circlebot.sessions, ZELDA.user, "Zelda Quintaine") == []
+
+
+async def test_on_slack_forget_me_also_drops_the_cached_identity(slack, db) -> None:  # type: ignore[no-untyped-def]
+    from tests.fakes.slack.blockkit import text_of
+
+    await slack.command('goal set "Slack secret"', user="U1")
+    assert slack.listeners.identities.cached("T1", "U1") is not None
+    asked = await slack.command("forget-me", user="U1")
+    yes = next(e for b in asked["blocks"] if b["type"] == "actions" for e in b["elements"]
+               if e["text"]["text"] == "Yes, forget me")
+    done = await slack.press(yes["action_id"], yes["value"], user="U1", ephemeral=True)
+    assert "everything personal about you is deleted" in text_of(done)
+    assert slack.listeners.identities.cached("T1", "U1") is None
+    assert found_anywhere(db, "Slack secret", "U1") == []

@@ -103,6 +103,7 @@ class SlackListeners:
         self.identities = identities or IdentityResolver(
             config.slack.identity_cache_seconds)
         self.http: SharedHttp | None = None  # set by register(): one HTTP session per app
+        core.forget_hooks.append(lambda who: self.identities.forget_user(who.workspace, who.user))
 
     def register(self, app: AsyncApp) -> AsyncApp:
         t = self._tracked

@@ -21,7 +21,7 @@ def survey_invite(x: n.SurveyInvite) -> Reply:
              if x.goals else "")
     return Reply(
         title=f"Round {x.round_number} of {x.program_name} has ended",
-        text=("Three quick questions help make the next round better. Your answers are never "
+        text=("A few quick questions help make the next round better. Your answers are never "
               "shown with your name. Did your circle help you toward your goal? (1 = not at "
               "all, 5 = a lot)" + goals),
         buttons=_buttons(x.round_id))
