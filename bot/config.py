@@ -116,12 +116,23 @@ class SchedulingConfig:
 
 
 @dataclass
+class PrivacyConfig:
+    """Closing survey and data-protection settings (privacy12)."""
+
+    purge_after_days: int = 30  # an uninstalled workspace's data is deleted after this
+    survey_days: int = 14  # the closing survey stays open this many days after the round ends
+    min_respondents: int = 3  # anonymity threshold N for survey aggregates (never below 2)
+    files_dir: str = "circlebot-files"  # the console saves file replies (export-me) here
+
+
+@dataclass
 class Config:
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
     bot: BotConfig = field(default_factory=BotConfig)
     slack: SlackConfig = field(default_factory=SlackConfig)
     discord: DiscordConfig = field(default_factory=DiscordConfig)
     scheduling: SchedulingConfig = field(default_factory=SchedulingConfig)
+    privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
 
 
 ENV = {

@@ -27,6 +27,7 @@ from bot.presenters import programs as present_programs
 from bot.presenters import weekly as present_weekly
 from bot.presenters.errors import database_unavailable, explain
 from bot.replies import Reply, error
+from circles import purge
 from circles.db import SessionFactory, database_problem, unit_of_work
 from circles.errors import DomainError
 from circles.model import utcnow
@@ -52,6 +53,9 @@ class CircleBot:
         # queue for.
         self.coordinator_executor = coordinator_executor or ThreadPoolExecutor(
             max_workers=1, thread_name_prefix="circlebot-coordinator")
+        # Called with the person's identity after forget-me succeeded, so adapters drop what
+        # they cache about them (the Slack identity cache) too.
+        self.forget_hooks: list[Callable[[Identity], None]] = []
 
     async def _offload(self, fn: Callable[..., T], *args: object,
                        lane: Executor | None = None) -> T:
@@ -106,9 +110,18 @@ class CircleBot:
         return await self._offload(self.home_sync, who)
 
     async def workspace_removed(self, platform: str, workspace: str) -> None:
+        """Uninstalled / removed: tokens deleted now, data purged after the grace period."""
         def run() -> None:
             with unit_of_work(self.sessions) as session:
-                context.deactivate_workspace(session, platform, workspace)
+                purge.mark_removed(session, platform, workspace, self.clock(),
+                                   self.config.privacy.purge_after_days)
+        await self._offload(run)
+
+    async def workspace_restored(self, platform: str, workspace: str) -> None:
+        """Reinstalled (or the bot added back) within the grace period: the purge is off."""
+        def run() -> None:
+            with unit_of_work(self.sessions) as session:
+                purge.restore(session, platform, workspace)
         await self._offload(run)
 
     async def autocomplete(self, who: Identity, kind: str, prefix: str) -> list[tuple[str, str]]:
@@ -145,7 +158,11 @@ class CircleBot:
         except a.BadAction:
             return present_programs.bad_button()
         handler = ACTION_HANDLERS[type(decoded)]
-        return self._run(who, lambda ctx: handler(ctx, decoded))
+        reply = self._run(who, lambda ctx: handler(ctx, decoded))
+        if isinstance(decoded, a.ConfirmForget) and reply.tone == "success":
+            for hook in self.forget_hooks:
+                hook(who)
+        return reply
 
     def handle_form_sync(self, who: Identity, form_id: str, context_value: str,
                          values: dict[str, str | list[str]]) -> Reply:

@@ -25,6 +25,7 @@ from typing import TextIO
 from adapters.console.clock import USAGE as CLOCK_USAGE
 from adapters.console.clock import ConsoleClock, parse_target, stamp, steps
 from bot.core import CircleBot
+from bot.files import FileReply, save_file
 from bot.ports import Capabilities, Delivery, Identity, Sent
 from bot.replies import Button, Form, FormField, Reply
 
@@ -187,6 +188,13 @@ class ConsoleSession:
         text = render(reply)
         if text:
             print(text, file=self.out, flush=True)
+        if isinstance(reply, FileReply):
+            self.save(reply)
+
+    def save(self, reply: FileReply) -> None:
+        """A file reply (export-me) is saved under ``[privacy] files_dir``; its path printed."""
+        path = save_file(reply, self.core.config.privacy.files_dir)
+        self.say(f"📎 Saved {reply.safe_name} to {path}")
 
     async def fill(self, form: Form) -> dict[str, str | list[str]] | str:
         """The form's values, asked field by field; or, when the person typed a command

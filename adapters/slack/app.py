@@ -40,6 +40,7 @@ from adapters.slack.render import (
     unescape,
 )
 from bot.config import Config
+from bot.files import FileReply
 from bot.ports import Identity
 from bot.replies import Reply, error
 from circles.once import first_time
@@ -51,7 +52,8 @@ log = logging.getLogger(__name__)
 
 BOT_SCOPES = ["commands", "chat:write", "chat:write.public", "channels:join",
               "channels:manage", "groups:write", "groups:read", "groups:history", "channels:history",
-              "mpim:history", "mpim:write", "im:write", "im:history", "users:read"]
+              "mpim:history", "mpim:write", "im:write", "im:history", "users:read",
+              "files:write"]
 MAX_FIELD_ERROR = 300  # an error shown under a modal's field is short by design
 OOPS = ("Something went wrong on Circlebot's side, so nothing was changed. Please try "
         "again; if it keeps happening, tell a coordinator.")
@@ -59,6 +61,9 @@ NOT_INSTALLED = (":warning: Circlebot isn't installed in this Slack workspace an
                  "removed, or its token was revoked). A workspace admin needs to reinstall it.")
 FOREIGN = ("This Circlebot is installed for a different Slack workspace, so it can't act "
            "on this one. Ask an admin here to install Circlebot.")
+
+FILE_SENT = "Sent *{name}* to your direct messages with Circlebot; only you can see it."
+FILE_FAILED = "I couldn't send you the file, so nothing was shared. Please try again later."
 
 Respond = Callable[..., Awaitable[Any]]
 
@@ -100,6 +105,7 @@ class SlackListeners:
         self.identities = identities or IdentityResolver(
             config.slack.identity_cache_seconds)
         self.http: SharedHttp | None = None  # set by register(): one HTTP session per app
+        core.forget_hooks.append(lambda who: self.identities.forget_user(who.workspace, who.user))
 
     def register(self, app: AsyncApp) -> AsyncApp:
         t = self._tracked
@@ -317,6 +323,8 @@ class SlackListeners:
                       response_url: str | None, replace_original: bool = False) -> None:
         if reply is None:
             return
+        if isinstance(reply, FileReply):
+            reply = await self._send_file(reply, who, client)
         if reply.form is not None:
             meta = {"c": reply.form.context, "ch": who.channel, "ru": response_url}
             try:
@@ -333,6 +341,23 @@ class SlackListeners:
         for i, part in enumerate(reply_parts(reply)):  # each part one message that fits
             await self._tell(client, who.workspace, who.user, who.channel, part, respond,
                              replace_original=replace_original and i == 0)
+
+    async def _send_file(self, reply: FileReply, who: Identity, client: AsyncWebClient) -> Reply:
+        """A file reply (export-me) goes to the person's DM with the app through Slack's
+        current upload (files.getUploadURLExternal, the bytes, files.completeUploadExternal:
+        what ``files_upload_v2`` does); the answer where they asked says where it went."""
+        try:
+            opened = await client.conversations_open(users=who.user)
+            channel = opened["channel"]["id"]
+            await client.files_upload_v2(channel=channel, file=reply.file_bytes,
+                                         filename=reply.safe_name,
+                                         title=reply.title or reply.safe_name,
+                                         initial_comment=reply.text)
+        except SlackApiError as exc:
+            why = to_delivery_error(exc)
+            log.warning("file upload to %s failed: %s", who.user, why)
+            return Reply(text=f"{FILE_FAILED} ({why})", tone="error")
+        return Reply(text=FILE_SENT.format(name=reply.safe_name), title=reply.title, tone="success")
 
     async def _tell(self, client: AsyncWebClient, team: str, user: str, channel: str | None,
                     reply: Reply, respond: Respond | None, *, replace_original: bool = False,

@@ -32,6 +32,8 @@ from bot.commands.requests import (
     CoordinatorsAdd,
     CoordinatorsList,
     CoordinatorsRemove,
+    ExportMe,
+    ForgetMe,
     GoalDelete,
     GoalDone,
     GoalEdit,
@@ -39,6 +41,7 @@ from bot.commands.requests import (
     GoalNote,
     GoalSet,
     Health,
+    HealthRounds,
     Help,
     Join,
     Leave,
@@ -104,6 +107,9 @@ from bot.commands.vocab import (
 )
 
 __all__ = [
+    "ExportMe",
+    "ForgetMe",
+    "HealthRounds",
     "Answer",
     "Answers",
     "Arg",

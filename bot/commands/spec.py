@@ -16,6 +16,8 @@ from bot.commands.requests import (
     CoordinatorsAdd,
     CoordinatorsList,
     CoordinatorsRemove,
+    ExportMe,
+    ForgetMe,
     GoalDelete,
     GoalDone,
     GoalEdit,
@@ -23,6 +25,7 @@ from bot.commands.requests import (
     GoalNote,
     GoalSet,
     Health,
+    HealthRounds,
     Help,
     Join,
     Leave,
@@ -243,6 +246,11 @@ SPECS: list[CommandSpec] = [
     CommandSpec(("coordinators", "remove"), "Stop someone being a coordinator", CoordinatorsRemove,
                 (_a("member", "member", required=True),), coordinator_only=True,
                 example="/circle coordinators remove @alice"),
+    CommandSpec(("health", "rounds"), "Compare this round with earlier ones, with the closing survey",
+                HealthRounds, (PROGRAM_OPT,), coordinator_only=True,
+                example='/circle health rounds program="Spring circles"'),
+    CommandSpec(("export-me",), "Everything stored about you, as a file", ExportMe),
+    CommandSpec(("forget-me",), "Delete everything personal about you (asks to confirm)", ForgetMe),
 ]
 SPEC_BY_REQUEST: dict[type[Request], CommandSpec] = {s.request: s for s in SPECS}
 GROUPS = sorted({s.path[0] for s in SPECS if len(s.path) > 1})

@@ -13,6 +13,8 @@ from bot.presenters import (  # noqa: F401  (registers presenters)
     cycle_notices,
     health,
     member_notices,
+    privacy,
+    survey,
 )
 from bot.presenters.registry import render_notice
 from bot.replies import Reply

@@ -75,6 +75,12 @@ MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
                                       "stays where they are. Ask for a rematch again to pick another circle."),
     "rematch_round_over": lambda f: (f"Round {f['number']} has ended since the rematch was proposed, so "
                                      f"{f['name']} wasn't moved."),
+    "survey_not_yours": lambda f: ("That survey is for the members of another round, so there's "
+                                   "nothing for you to answer there. Thanks for wanting to help!"),
+    "survey_closed": lambda f: (f"The survey for round {f['number']} of {f['program']} closed on "
+                                f"{f['closed_on'].isoformat()}, so this answer wasn't recorded. "
+                                "Thank you all the same!"),
+    "survey_bad_outcome": lambda f: "A goal can be marked met, progressed or not yet.",
 }
 
 

@@ -61,6 +61,7 @@ def get_workspace(session: Session, platform: str, external_id: str, name: str =
     elif not ws.active:
         # A command can only arrive from an installed app: this is a reinstall.
         ws.active = True
+        ws.purge_after = None  # ... so the purge is cancelled (privacy12)
     return ws
 
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from circles import clock, matching, notices
+from circles import clock, matching, notices, survey
 from circles.errors import DomainError
 from circles.model import Circle, Goal, Member, Membership, PairHistory, Program, Round
 from circles.outbox import enqueue
@@ -226,6 +226,8 @@ def end_round(session: Session, rnd: Round, now: dt.datetime) -> None:
         notices.to_member(session, rnd.workspace_id, m.id, m.external_id,
                           f"goalcheck:{rnd.id}:{goal.id}",
                           notices.GoalCheck(goal.id, goal.number, goal.text))
+    program = session.get(Program, rnd.program_id)
+    survey.send_surveys(session, rnd, program.name if program is not None else "")
 
 
 @dataclass(frozen=True)

@@ -152,7 +152,13 @@ class FakeDiscord:
 
     async def _answer(self, request: web.Request) -> web.Response:
         body: Any = None
-        if request.can_read_body:
+        if request.content_type == "multipart/form-data":  # a message with attachments
+            form = await request.post()
+            body = json.loads(str(form["payload_json"]))
+            (body.get("data") if "data" in body and "type" in body else body)["_files"] = [
+                {"filename": f.filename, "data": f.file.read()}
+                for key, f in form.items() if key.startswith("files[")]
+        elif request.can_read_body:
             raw = await request.read()
             try:
                 body = json.loads(raw)

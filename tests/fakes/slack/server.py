@@ -24,6 +24,7 @@ from aiohttp import WSMsgType, web
 from aiohttp.test_utils import TestServer
 
 from tests.fakes.settle import SETTLE_SECONDS, Requests
+from tests.fakes.slack import files
 from tests.fakes.slack.blockkit import TOO_LONG, check_message
 from tests.fakes.slack.state import Call, SlackState
 from tests.fakes.slack.web_api import METHODS, checked, error, oauth_access
@@ -33,7 +34,7 @@ from tests.fakes.slack.web_api import METHODS, checked, error, oauth_access
 # outside the repository. tests/test_slack_manifest.py re-derives it when shared/ is present.
 REQUIRED = Path(__file__).with_name("web_api_required.json")
 HOOK_USES = 5  # "up to 5 times within 30 minutes of the user's invocation"
-JSON_ARGS = ("blocks", "view", "attachments")
+JSON_ARGS = ("blocks", "view", "attachments", "files")
 SPEC = Path(__file__).resolve().parents[4] / "shared/specs/slack/web_api_openapi_v2.json"
 
 
@@ -67,6 +68,7 @@ class FakeSlack(SlackState):
         app.router.add_get("/link", self._socket)
         app.router.add_post("/hooks/{tail:.*}", self._hook)
         app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_post("/upload/{file_id}", lambda request: files.receive(self, request))
         self.server = TestServer(app, host="127.0.0.1")
 
     # -------------------------------------------------------------- set-up

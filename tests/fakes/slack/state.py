@@ -57,6 +57,8 @@ class SlackState:
         self.members: dict[str, set[str]] = {}
         self.messages: list[dict[str, Any]] = []
         self.rules: list[Rule] = []
+        self.uploads: dict[str, dict[str, Any]] = {}  # file id -> announced upload (files.py)
+        self.files: list[dict[str, Any]] = []  # files shared by completeUploadExternal
         self._ids = itertools.count(1)
         self._ts = itertools.count(1)
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.slack import files
 from tests.fakes.slack.blockkit import TOO_LONG, check_message, check_view
 from tests.fakes.slack.state import SlackState, Team
 
@@ -281,4 +282,6 @@ METHODS: dict[str, Method] = {
     "chat.postEphemeral": chat_post_ephemeral,
     "views.open": views_open,
     "views.publish": views_publish,
+    "files.getUploadURLExternal": files.get_upload_url,
+    "files.completeUploadExternal": files.complete_upload,
 }
