@@ -55,6 +55,8 @@ ERROR_CODES: dict[int, tuple[str, FailureKind]] = {
     50083: ("thread_archived", PERMANENT),
     160005: ("thread_locked", PERMANENT),
 }
+THREAD_ARCHIVED = 50083
+GONE_MEMBER = frozenset({10007, 10013})  # Unknown Member (left the server), Unknown User
 
 
 def nonce_for(key: str) -> str:
@@ -119,16 +121,56 @@ class DiscordGateway:
                 reason="Circlebot: a new circle",
             )
             thread_id = str(thread["id"])
-            for user in member_users:
-                await self.http.add_user_to_thread(thread_id, user)
         except Exception as exc:
             raise classify(exc) from exc
+        await self._add_members(thread_id, member_users)
         return Sent(thread_id)
 
     async def invite(self, workspace: str, space: str, users: list[str]) -> None:
+        await self._add_members(space, users)
+
+    async def remove(self, workspace: str, space: str, users: list[str]) -> None:
+        """Take members who left, were rematched or moved out of the circle's thread. Someone
+        already gone (left the server, or the thread) is done, not a failure."""
+        for user in users:
+            await self._member_call(space, user, self.http.remove_user_from_thread)
+
+    async def _add_members(self, thread_id: str, users: list[str]) -> list[str]:
+        """Add each member; one who left the server (404 Unknown Member / User) is skipped
+        and logged, so the rest of the circle still gets its thread. Returns who was skipped."""
+        skipped = []
+        for user in users:
+            if not await self._member_call(thread_id, user, self.http.add_user_to_thread):
+                skipped.append(user)
+        if skipped:
+            log.warning("thread %s: skipped %d member(s) no longer in the server: %s",
+                        thread_id, len(skipped), ", ".join(skipped))
+        return skipped
+
+    async def _member_call(self, thread_id: str, user: str, call: Any) -> bool:
+        """One thread-member change; an auto-archived thread (50083) is unarchived first and
+        the change tried again. False when the member is no longer in the server."""
+        for attempt in range(2):
+            try:
+                await call(thread_id, user)
+                return True
+            except discord.HTTPException as exc:
+                if exc.code in GONE_MEMBER:
+                    return False
+                if exc.code == THREAD_ARCHIVED and attempt == 0:
+                    await self._unarchive(thread_id)
+                    continue
+                raise classify(exc) from exc
+            except Exception as exc:
+                raise classify(exc) from exc
+        return False  # not reached: the second attempt returns or raises
+
+    async def _unarchive(self, thread_id: str) -> None:
+        """A week without messages archives a thread; a locked one stays locked (only its
+        archived flag is cleared, and the bot owns the thread)."""
         try:
-            for user in users:
-                await self.http.add_user_to_thread(space, user)
+            await self.http.edit_channel(thread_id, archived=False,
+                                         reason="Circlebot: a member joins or leaves the circle")
         except Exception as exc:
             raise classify(exc) from exc
 
