@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import datetime as dt
 import logging
 import random
@@ -150,9 +151,14 @@ class DeliveryWorker:
         with unit_of_work(self.sessions) as session:
             outbox.cancel(session, item.id, note)
 
+    def _dm_channel(self, item: OutboxItem) -> str | None:
+        with unit_of_work(self.sessions) as session:
+            return outbox.dm_channel_for(session, item.workspace_id, str(item.payload["user"]))
+
     def _sent(self, item: OutboxItem, sent: Sent | None) -> None:
         with unit_of_work(self.sessions) as session:
-            outbox.mark_sent(session, item, sent.ref if sent else None, self.clock())
+            outbox.mark_sent(session, item, sent.ref if sent else None, self.clock(),
+                             dm_channel=sent.dm_channel if sent else None)
             if sent is not None and sent.note is not None:
                 outbox.enqueue_for_coordinators(session, item.workspace_id, f"space-fallback:{item.id}",
                                                 {"reply": note_reply(sent.note).to_dict()})
@@ -200,7 +206,7 @@ class DeliveryWorker:
             return
         gateway = self.gateways[item.platform]
         space: str | None = None
-        if item.action in ("post", "archive_space", "invite"):
+        if item.action in ("post", "archive_space", "invite", "remove_member"):
             found = await asyncio.to_thread(self._space_of, item)
             space = found.space
             if space is None:
@@ -233,7 +239,11 @@ class DeliveryWorker:
 
     async def _call(self, gateway: ChatGateway, item: OutboxItem, space: str | None) -> Sent:
         p = item.payload
-        delivery = Delivery(item.key, item.attempts)
+        delivery = Delivery(item.key, item.attempts,
+                            since=item.created_at.timestamp() if item.created_at else None)
+        if item.action == "dm":
+            stored = await asyncio.to_thread(self._dm_channel, item)
+            delivery = dataclasses.replace(delivery, dm_channel=stored)
         if item.action == "post":
             assert space is not None
             return await gateway.post(item.workspace, space, self.render(item), p.get("thread"),
@@ -247,6 +257,12 @@ class DeliveryWorker:
             assert space is not None
             await gateway.invite(item.workspace, space, list(p.get("users", [])))
             return Sent(space)
+        if item.action == "remove_member":  # left, rematched or moved out of this circle
+            assert space is not None
+            remove = getattr(gateway, "remove", None)
+            if remove is not None:  # a platform without member lists has nothing to undo
+                await remove(item.workspace, space, list(p.get("users", [])))
+            return Sent(space)
         if item.action == "archive_space":
             assert space is not None
             await gateway.archive_space(item.workspace, space)
@@ -257,6 +273,10 @@ class DeliveryWorker:
     def _on_error(self, item: OutboxItem, exc: DeliveryError) -> None:
         if exc.permanent:
             self._failed(item, exc)
+            return
+        if exc.kind is FailureKind.DEFERRED:  # not an attempt, and the workspace goes on
+            self._reschedule(item, exc.retry_after or DEFER_SECONDS, item.attempts - 1,
+                             f"{exc.code}: {exc}")
             return
         attempts = item.attempts
         if exc.retry_after is not None:  # being told to slow down is not a failed attempt

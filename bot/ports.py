@@ -7,7 +7,7 @@ rows. Each adapter classifies its platform's failures once, into a neutral
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
@@ -41,6 +41,11 @@ class Delivery:
 
     key: str
     attempt: int = 1
+    # the DM channel the platform gave for this user before (stored by the core), so a DM
+    # reuses it instead of opening one per message
+    dm_channel: str | None = field(default=None, compare=False)
+    # epoch seconds the row was created: nothing it sent is older
+    since: float | None = field(default=None, compare=False)
 
     @property
     def retried(self) -> bool:
@@ -61,6 +66,7 @@ class Sent:
 
     ref: str
     note: SentNote | None = None
+    dm_channel: str | None = None  # the DM channel used, for the core to keep and reuse
 
 
 class FailureKind(StrEnum):
@@ -69,6 +75,9 @@ class FailureKind(StrEnum):
     TRANSIENT = "transient"  # retry later (honouring retry_after when given)
     PERMANENT = "permanent"  # this row can't succeed: give up and tell the coordinators
     WORKSPACE_GONE = "workspace_gone"  # the bot lost the whole workspace: telling anyone fails too
+    # can't be done safely right now (e.g. checking whether an earlier claim already sent it
+    # is rate limited): wait ``retry_after``, not counted as an attempt, nothing else paused
+    DEFERRED = "deferred"
 
 
 class DeliveryError(Exception):
@@ -92,7 +101,7 @@ class DeliveryError(Exception):
     @property
     def permanent(self) -> bool:
         """Not worth retrying (a permanent failure or a workspace the bot has lost)."""
-        return self.kind is not FailureKind.TRANSIENT
+        return self.kind in (FailureKind.PERMANENT, FailureKind.WORKSPACE_GONE)
 
 
 class ChatGateway(Protocol):
@@ -121,3 +130,7 @@ class ChatGateway(Protocol):
 
     async def archive_space(self, workspace: str, space: str) -> None:
         """Archive (and on Discord lock) a circle's space at the end of a round."""
+
+    async def remove(self, workspace: str, space: str, users: list[str]) -> None:
+        """Take members out of a circle's space (they left, were rematched or moved);
+        someone already gone is done, not a failure."""

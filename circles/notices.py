@@ -208,3 +208,12 @@ class WeeklyDigest:
         return cls([ProgramDigest.from_data(p) for p in data["programs"]])
 
 
+
+
+@notice
+@dataclasses.dataclass(frozen=True)
+class MemberDeparted:
+    """Told to a circle when someone stops being part of it (left, rematched or moved).
+    Deliberately carries no reason: the circle hears the same neutral fact either way."""
+
+    member_name: str

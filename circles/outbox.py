@@ -19,10 +19,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from circles.bulk import insert_rows
-from circles.model import AuditEvent, Circle, OutboxMessage, PromptPost, Workspace, utcnow
+from circles.model import (
+    AuditEvent,
+    Circle,
+    DmChannel,
+    OutboxMessage,
+    PromptPost,
+    Workspace,
+    utcnow,
+)
 from circles.usecases.coordinators import coordinators
 
 QUEUED = ("pending", "sending")
@@ -79,9 +88,10 @@ class OutboxItem:
     platform: str
     active: bool  # False: the bot was removed or uninstalled; nothing may be sent
     key: str
-    action: str  # post|dm|create_space|invite|archive_space
+    action: str  # post|dm|create_space|invite|archive_space|remove_member
     payload: dict[str, Any]
     attempts: int  # including this claim
+    created_at: dt.datetime | None = None  # nothing it sent can be older than this
 
     @property
     def circle_id(self) -> int | None:
@@ -122,7 +132,7 @@ def claim_due(session: Session, now: dt.datetime, *, platforms: Collection[str],
         msg.not_before = lease_until
         msg.attempts += 1
         items.append(OutboxItem(msg.id, ws.id, ws.external_id, ws.platform, ws.active, msg.key,
-                                msg.action, dict(msg.payload), msg.attempts))
+                                msg.action, dict(msg.payload), msg.attempts, msg.created_at))
     return items
 
 
@@ -171,9 +181,32 @@ def cancel(session: Session, item_id: int, note: str) -> None:
     )
 
 
-def mark_sent(session: Session, item: OutboxItem, ref: str | None, now: dt.datetime) -> None:
+def dm_channel_for(session: Session, workspace_id: int, user: str) -> str | None:
+    """The DM channel the platform gave for this user last time, if any."""
+    return session.scalar(select(DmChannel.channel).where(
+        DmChannel.workspace_id == workspace_id, DmChannel.user == user))
+
+
+def remember_dm_channel(session: Session, workspace_id: int, user: str, channel: str) -> None:
+    """Keep (or replace) a user's DM channel. Two workers learning it at once store the
+    same channel; the second insert is turned into an update."""
+    row = session.scalar(select(DmChannel).where(
+        DmChannel.workspace_id == workspace_id, DmChannel.user == user).with_for_update())
+    if row is None:
+        try:
+            with session.begin_nested():
+                session.add(DmChannel(workspace_id=workspace_id, user=user, channel=channel))
+        except IntegrityError:
+            row = session.scalar(select(DmChannel).where(
+                DmChannel.workspace_id == workspace_id, DmChannel.user == user))
+    if row is not None and row.channel != channel:
+        row.channel = channel
+
+
+def mark_sent(session: Session, item: OutboxItem, ref: str | None, now: dt.datetime,
+              dm_channel: str | None = None) -> None:
     """The platform accepted the send: mark the row and record what it created (the circle's
-    space id, the prompt's message reference, the archived flag)."""
+    space id, the prompt's message reference, the archived flag, the member's DM channel)."""
     session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == item.id)
@@ -186,6 +219,8 @@ def mark_sent(session: Session, item: OutboxItem, ref: str | None, now: dt.datet
     elif item.action == "archive_space" and circle_id is not None:
         session.execute(update(Circle).where(
             Circle.workspace_id == item.workspace_id, Circle.id == circle_id).values(archived=True))
+    elif item.action == "dm" and dm_channel and item.payload.get("user"):
+        remember_dm_channel(session, item.workspace_id, str(item.payload["user"]), dm_channel)
     elif item.action == "post" and item.payload.get("prompt_post_id"):
         session.execute(update(PromptPost).where(
             PromptPost.workspace_id == item.workspace_id,

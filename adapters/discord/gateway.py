@@ -101,6 +101,7 @@ class DiscordGateway:
     def __init__(self, client: discord.Client, hub_channel: str = "circles") -> None:
         self.client = client
         self.hub_channel = hub_channel
+        self._dm_channels: dict[str, str] = {}  # user -> DM channel learned in this process
 
     @property
     def http(self) -> Any:
@@ -184,12 +185,28 @@ class DiscordGateway:
     async def dm(
         self, workspace: str, user: str, message: Reply, *, delivery: Delivery | None = None
     ) -> Sent:
+        """A DM goes to the member's known DM channel (stored by the core, or learned in this
+        process); create-DM is called only for someone never written to, or when Discord
+        says the stored channel is gone (Unknown Channel)."""
+        channel = (delivery.dm_channel if delivery else None) or self._dm_channels.get(user)
+        if channel is not None:
+            try:
+                sent = await self._send(channel, message, workspace, reply_to=None, in_dm=True,
+                                        delivery=delivery)
+                return Sent(sent.ref, dm_channel=channel)
+            except DeliveryError as exc:
+                if exc.code != "unknown_channel":
+                    raise
+                self._dm_channels.pop(user, None)  # stale: open it again, once
         try:
-            channel = await self.http.start_private_message(user)
+            opened = await self.http.start_private_message(user)
         except Exception as exc:
             raise classify(exc) from exc
-        return await self._send(str(channel["id"]), message, workspace, reply_to=None, in_dm=True,
+        channel = str(opened["id"])
+        self._dm_channels[user] = channel
+        sent = await self._send(channel, message, workspace, reply_to=None, in_dm=True,
                                 delivery=delivery)
+        return Sent(sent.ref, dm_channel=channel)
 
     async def archive_space(self, workspace: str, space: str) -> None:
         try:

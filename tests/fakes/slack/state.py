@@ -12,6 +12,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from tests.fakes.slack.limits import SlackLimits
+
 
 @dataclass
 class Call:
@@ -57,6 +59,7 @@ class SlackState:
         self.members: dict[str, set[str]] = {}
         self.messages: list[dict[str, Any]] = []
         self.rules: list[Rule] = []
+        self.limits = SlackLimits()  # Slack's per-method rate limits (see limits.py)
         self._ids = itertools.count(1)
         self._ts = itertools.count(1)
 
@@ -101,6 +104,10 @@ class SlackState:
     def delete_channel(self, channel: str) -> None:
         self.channels.pop(channel, None)
         self.members.pop(channel, None)
+
+    def advance(self, seconds: float) -> None:
+        """Let time pass for the rate limits (a minute without waiting a minute)."""
+        self.limits.offset += seconds
 
     def revoke(self, team: str) -> None:
         self.teams[team].revoked = True
