@@ -7,6 +7,7 @@ gets a suffix, and `not_in_channel` on a public channel is fixed by joining it o
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
 import time
@@ -66,6 +67,8 @@ class SlackGateway:
         self._dm_channels: dict[tuple[str, str], str] = {}  # (workspace, user) -> DM channel
         self._history_wait: dict[tuple[str, str], float] = {}  # (workspace, method) -> monotonic
         self._history_cursor: dict[str, tuple[str, int]] = {}  # outbox key -> (cursor, pages)
+        self._history_locks: dict[tuple[str, str], asyncio.Lock] = {}
+        self.clock = time.monotonic  # when a Retry-After ends (tests share the fake's clock)
 
     async def client(self, workspace: str) -> AsyncWebClient:
         token = self.token
@@ -253,7 +256,14 @@ class SlackGateway:
         if delivery is None or not delivery.retried:
             return None
         method = "conversations.replies" if thread else "conversations.history"
-        wait = self._history_wait.get((workspace, method), 0.0) - time.monotonic()
+        # one look-up per method and workspace at a time: the others learn of a limit from
+        # it instead of each being refused by Slack in turn
+        async with self._history_locks.setdefault((workspace, method), asyncio.Lock()):
+            return await self._look_up(client, workspace, method, channel, thread, delivery)
+
+    async def _look_up(self, client: AsyncWebClient, workspace: str, method: str, channel: str,
+                       thread: str | None, delivery: Delivery) -> str | None:
+        wait = self._history_wait.get((workspace, method), 0.0) - self.clock()
         if wait > 0:
             raise _deferred(wait)
         progress = self._history_cursor.get(delivery.key, ("", 0))
@@ -274,7 +284,7 @@ class SlackGateway:
                 code = api_error_code(exc)
                 if code == "ratelimited":
                     wait = to_delivery_error(exc).retry_after or 60.0
-                    self._history_wait[(workspace, method)] = time.monotonic() + wait
+                    self._history_wait[(workspace, method)] = self.clock() + wait
                     self._history_cursor[delivery.key] = (cursor, pages)
                     raise _deferred(wait) from exc
                 if code in ("invalid_auth", "token_revoked"):
