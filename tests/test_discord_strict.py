@@ -169,3 +169,34 @@ async def test_a_followup_after_a_private_defer_is_private_whatever_its_flags(fa
     assert first["flags"] & 64, "the first follow-up edits the private placeholder"
     assert not second["flags"] & 64
     assert [m["content"] for m in fake.public_messages()] == ["later"]
+
+
+async def test_many_dms_to_one_member_create_their_dm_channel_once_even_after_a_restart(
+        world, fake, db, clock, config):
+    from circles import notices
+    from circles.db import unit_of_work
+    from circles.model import DmChannel, Member
+
+    h, worker = world
+
+    def queue(n: int, tag: str) -> None:
+        with unit_of_work(db) as s:
+            m = s.scalar(select(Member).where(Member.external_id == PEOPLE[0]))
+            for i in range(n):
+                notices.to_member(s, m.workspace_id, m.id, PEOPLE[0], f"note{tag}:{i}",
+                                  notices.Waitlisted("Spring", f"reason {i}"))
+
+    await h.say(PEOPLE[0], "join")
+    queue(4, "a")
+    await deliver(worker, clock)
+    assert len(fake.requests("POST", r"/users/@me/channels")) == 1
+    dm = fake.dm_channels[PEOPLE[0]]
+    assert len([m for m in fake.posted(dm) if "reason" in str(m["embeds"]) + m["content"]]) == 4
+    with db() as s:
+        assert s.scalar(select(DmChannel.channel).where(DmChannel.user == PEOPLE[0])) == dm
+    # a restarted process (a new gateway with no memory) uses the stored channel
+    worker.gateways["discord"] = DiscordGateway(h.client, config.discord.hub_channel)
+    queue(2, "b")
+    await deliver(worker, clock)
+    assert len(fake.requests("POST", r"/users/@me/channels")) == 1
+    assert unsent(db) == []

@@ -19,6 +19,7 @@ raises ``discord.RateLimited``, surfaced as a transient DeliveryError with that
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 from typing import Any
@@ -102,6 +103,7 @@ class DiscordGateway:
         self.client = client
         self.hub_channel = hub_channel
         self._dm_channels: dict[str, str] = {}  # user -> DM channel learned in this process
+        self._dm_locks: dict[str, asyncio.Lock] = {}
 
     @property
     def http(self) -> Any:
@@ -197,16 +199,23 @@ class DiscordGateway:
             except DeliveryError as exc:
                 if exc.code != "unknown_channel":
                     raise
-                self._dm_channels.pop(user, None)  # stale: open it again, once
-        try:
-            opened = await self.http.start_private_message(user)
-        except Exception as exc:
-            raise classify(exc) from exc
-        channel = str(opened["id"])
-        self._dm_channels[user] = channel
+        channel = await self._open_dm(user, stale=channel)
         sent = await self._send(channel, message, workspace, reply_to=None, in_dm=True,
                                 delivery=delivery)
         return Sent(sent.ref, dm_channel=channel)
+
+    async def _open_dm(self, user: str, stale: str | None) -> str:
+        """Create-DM once per user: sends racing for the same member wait for one opening."""
+        async with self._dm_locks.setdefault(user, asyncio.Lock()):
+            known = self._dm_channels.get(user)
+            if known is not None and known != stale:
+                return known
+            try:
+                opened = await self.http.start_private_message(user)
+            except Exception as exc:
+                raise classify(exc) from exc
+            self._dm_channels[user] = str(opened["id"])
+            return self._dm_channels[user]
 
     async def archive_space(self, workspace: str, space: str) -> None:
         try:

@@ -67,6 +67,7 @@ class SlackGateway:
         self._dm_channels: dict[tuple[str, str], str] = {}  # (workspace, user) -> DM channel
         self._history_wait: dict[tuple[str, str], float] = {}  # (workspace, method) -> monotonic
         self._history_cursor: dict[str, tuple[str, int]] = {}  # outbox key -> (cursor, pages)
+        self._dm_locks: dict[tuple[str, str], asyncio.Lock] = {}
         self._history_locks: dict[tuple[str, str], asyncio.Lock] = {}
         self.clock = time.monotonic  # when a Retry-After ends (tests share the fake's clock)
 
@@ -227,19 +228,24 @@ class SlackGateway:
             except SlackApiError as exc:
                 if fresh or api_error_code(exc) not in DM_GONE:
                     raise
-                self._dm_channels.pop((workspace, user), None)  # stale: open it again, once
-                channel = await self._open_dm(client, workspace, user)
+                channel = await self._open_dm(client, workspace, user, stale=channel)  # once
                 resp = await client.chat_postMessage(channel=channel, **message_kwargs(message),
                                                      **_outbox_metadata(delivery))
         except SlackApiError as exc:
             raise to_delivery_error(exc) from exc
         return Sent(str(resp["ts"]), dm_channel=channel)
 
-    async def _open_dm(self, client: AsyncWebClient, workspace: str, user: str) -> str:
-        opened = await client.conversations_open(users=user)
-        channel = str(opened["channel"]["id"])
-        self._dm_channels[(workspace, user)] = channel
-        return channel
+    async def _open_dm(self, client: AsyncWebClient, workspace: str, user: str,
+                       stale: str | None = None) -> str:
+        """conversations.open once per member: sends racing for the same member wait for one."""
+        async with self._dm_locks.setdefault((workspace, user), asyncio.Lock()):
+            known = self._dm_channels.get((workspace, user))
+            if known is not None and known != stale:
+                return known
+            opened = await client.conversations_open(users=user)
+            channel = str(opened["channel"]["id"])
+            self._dm_channels[(workspace, user)] = channel
+            return channel
 
     async def _already_sent(self, client: AsyncWebClient, workspace: str, channel: str,
                             thread: str | None, delivery: Delivery | None) -> str | None:
