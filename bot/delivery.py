@@ -93,6 +93,18 @@ def note_reply(note: SentNote) -> Reply:
     return Reply(text=text, tone="warning", title="Circle space")
 
 
+def unreachable_reply(item: OutboxItem, names: list[str]) -> Reply:
+    """Told to coordinators when someone could not be added to a circle's space."""
+    where = f"circle {item.circle_id}" if item.circle_id is not None else "a circle"
+    return Reply(
+        title="Not everyone could be added",
+        text=f"{', '.join(names)} could not be added to the space of {where}: they are no longer "
+             "in the workspace. The rest of the circle goes ahead; if they come back, rematch "
+             "them or add them by hand.",
+        tone="warning",
+    )
+
+
 def failure_reply(item: OutboxItem, error: DeliveryError) -> Reply:
     where = f"circle {item.circle_id}" if item.circle_id is not None else "a member"
     return Reply(
@@ -162,6 +174,10 @@ class DeliveryWorker:
             if sent is not None and sent.note is not None:
                 outbox.enqueue_for_coordinators(session, item.workspace_id, f"space-fallback:{item.id}",
                                                 {"reply": note_reply(sent.note).to_dict()})
+            if sent is not None and sent.skipped:
+                names = outbox.record_unreachable(session, item, sent.skipped)
+                outbox.enqueue_for_coordinators(session, item.workspace_id, f"unreachable:{item.id}",
+                                                {"reply": unreachable_reply(item, names).to_dict()})
 
     def _failed(self, item: OutboxItem, error: DeliveryError) -> None:
         """Give up, leaving a record a coordinator can act on, and tell the coordinators
@@ -255,8 +271,8 @@ class DeliveryWorker:
                                               p.get("hub"), delivery=delivery)
         if item.action == "invite":  # a late joiner added to an existing circle's space
             assert space is not None
-            await gateway.invite(item.workspace, space, list(p.get("users", [])))
-            return Sent(space)
+            skipped = await gateway.invite(item.workspace, space, list(p.get("users", [])))
+            return Sent(space, skipped=tuple(skipped or ()))
         if item.action == "remove_member":  # left, rematched or moved out of this circle
             assert space is not None
             remove = getattr(gateway, "remove", None)

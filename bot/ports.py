@@ -67,6 +67,9 @@ class Sent:
     ref: str
     note: SentNote | None = None
     dm_channel: str | None = None  # the DM channel used, for the core to keep and reuse
+    # members who could not be added to a space because they are no longer in the workspace
+    # (the rest of the circle went ahead); the core records them and tells the coordinators
+    skipped: tuple[str, ...] = ()
 
 
 class FailureKind(StrEnum):
@@ -125,8 +128,9 @@ class ChatGateway(Protocol):
     ) -> Sent:
         """Send a private message to one member; ``Sent.ref`` is the message reference."""
 
-    async def invite(self, workspace: str, space: str, users: list[str]) -> None:
-        """Add members to an existing space (a late joiner placed into a running circle)."""
+    async def invite(self, workspace: str, space: str, users: list[str]) -> list[str] | None:
+        """Add members to an existing space (a late joiner placed into a running circle).
+        May return who was skipped (no longer in the workspace)."""
 
     async def archive_space(self, workspace: str, space: str) -> None:
         """Archive (and on Discord lock) a circle's space at the end of a round."""

@@ -27,6 +27,7 @@ from circles.model import (
     AuditEvent,
     Circle,
     DmChannel,
+    Member,
     OutboxMessage,
     PromptPost,
     Workspace,
@@ -225,6 +226,17 @@ def mark_sent(session: Session, item: OutboxItem, ref: str | None, now: dt.datet
         session.execute(update(PromptPost).where(
             PromptPost.workspace_id == item.workspace_id,
             PromptPost.id == item.payload["prompt_post_id"]).values(message_ref=ref))
+
+
+def record_unreachable(session: Session, item: OutboxItem, users: Collection[str]) -> list[str]:
+    """Members the platform could not add to a circle's space (they are no longer in the
+    workspace): kept as an audit record; returns their names for the coordinators' notice."""
+    session.add(AuditEvent(
+        workspace_id=item.workspace_id, kind="space_member_unreachable",
+        detail={"outbox_id": item.id, "circle": item.circle_id, "users": sorted(users)}))
+    names = dict(session.execute(select(Member.external_id, Member.display_name).where(
+        Member.workspace_id == item.workspace_id, Member.external_id.in_(list(users)))).all())
+    return [names.get(u) or u for u in sorted(users)]
 
 
 def mark_failed(session: Session, item: OutboxItem, error: str) -> None:

@@ -18,7 +18,7 @@ from adapters.discord.gateway import DiscordGateway
 from bot.config import Config
 from bot.core import CircleBot
 from bot.delivery import DeliveryWorker
-from circles.model import OutboxMessage, utcnow
+from circles.model import AuditEvent, OutboxMessage, utcnow
 from tests.builders import Clock
 from tests.fakes.discord.harness import Harness, fake_discord_api, logged_in
 from tests.fakes.discord.payloads import MANAGE_GUILD
@@ -113,6 +113,13 @@ async def test_a_member_who_left_the_server_does_not_fail_their_circles_thread(w
         assert present <= fake.thread_members[circle.space_id]
         assert PEOPLE[0] not in fake.thread_members[circle.space_id]
         assert fake.posted(circle.space_id), "and its welcome"
+    with db() as s:  # recorded, and the coordinators are told who is missing
+        audit = s.scalars(select(AuditEvent).where(AuditEvent.kind == "space_member_unreachable")).all()
+        assert [a.detail["users"] for a in audit] == [[PEOPLE[0]]]
+    coordinator_dm = fake.dm_channels[COORD]
+    told = " ".join(e.get("description") or "" for m in fake.posted(coordinator_dm)
+                    for e in m.get("embeds") or [])
+    assert "User" in told and "no longer in the workspace" in told
 
 
 async def test_a_late_joiner_is_added_to_a_thread_that_archived_itself(world, fake, db, clock):

@@ -126,11 +126,11 @@ class DiscordGateway:
             thread_id = str(thread["id"])
         except Exception as exc:
             raise classify(exc) from exc
-        await self._add_members(thread_id, member_users)
-        return Sent(thread_id)
+        skipped = await self._add_members(thread_id, member_users)
+        return Sent(thread_id, skipped=tuple(skipped))
 
-    async def invite(self, workspace: str, space: str, users: list[str]) -> None:
-        await self._add_members(space, users)
+    async def invite(self, workspace: str, space: str, users: list[str]) -> list[str]:
+        return await self._add_members(space, users)
 
     async def remove(self, workspace: str, space: str, users: list[str]) -> None:
         """Take members who left, were rematched or moved out of the circle's thread. Someone
