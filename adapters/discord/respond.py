@@ -94,15 +94,20 @@ DEFERRED_PRIVATELY = "circlebot_deferred_privately"
 async def _post_in_channel(interaction: discord.Interaction[Any], parts: list[dict[str, Any]]) -> bool:
     """A public reply after a private defer: post it in the channel the command was typed
     in and delete the private "thinking…" placeholder. False when the bot may not post
-    there (then the reply still reaches the member, privately, as a follow-up)."""
+    there or the channel is unknown (then the reply still reaches the member, privately, as
+    a follow-up)."""
     channel = interaction.channel
     if channel is None or not hasattr(channel, "send"):
         return False
-    try:
-        for kwargs in parts:
+    for i, kwargs in enumerate(parts):
+        try:
             await channel.send(**kwargs)
-    except discord.Forbidden:
-        return False
+        except discord.HTTPException as exc:
+            if i == 0:  # nothing shown yet: say it privately instead
+                log.info("could not post a public reply in %s: %s", channel.id, exc)
+                return False
+            log.warning("a public reply in %s was cut short: %s", channel.id, exc)
+            break
     try:
         await interaction.delete_original_response()
     except discord.HTTPException:
