@@ -163,10 +163,6 @@ class DeliveryWorker:
         with unit_of_work(self.sessions) as session:
             outbox.cancel(session, item.id, note)
 
-    def _dm_channel(self, item: OutboxItem) -> str | None:
-        with unit_of_work(self.sessions) as session:
-            return outbox.dm_channel_for(session, item.workspace_id, str(item.payload["user"]))
-
     def _sent(self, item: OutboxItem, sent: Sent | None) -> None:
         with unit_of_work(self.sessions) as session:
             outbox.mark_sent(session, item, sent.ref if sent else None, self.clock(),
@@ -257,15 +253,16 @@ class DeliveryWorker:
         p = item.payload
         delivery = Delivery(item.key, item.attempts,
                             since=item.created_at.timestamp() if item.created_at else None)
-        if item.action == "dm":
-            stored = await asyncio.to_thread(self._dm_channel, item)
-            delivery = dataclasses.replace(delivery, dm_channel=stored)
         if item.action == "post":
             assert space is not None
             return await gateway.post(item.workspace, space, self.render(item), p.get("thread"),
                                       delivery=delivery)
-        if item.action == "dm":
-            return await gateway.dm(item.workspace, p["user"], self.render(item), delivery=delivery)
+        if item.action == "dm":  # to the stored DM channel; a new one is kept (see _sent)
+            sent = await gateway.dm(item.workspace, p["user"], self.render(item),
+                                    delivery=dataclasses.replace(delivery, dm_channel=item.dm_channel))
+            if sent.dm_channel == item.dm_channel:
+                sent = dataclasses.replace(sent, dm_channel=None)  # nothing new to keep
+            return sent
         if item.action == "create_space":
             return await gateway.create_space(item.workspace, p["name"], list(p.get("members", [])),
                                               p.get("hub"), delivery=delivery)

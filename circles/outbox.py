@@ -13,6 +13,7 @@ unit of work); none of them commits.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass
@@ -93,6 +94,7 @@ class OutboxItem:
     payload: dict[str, Any]
     attempts: int  # including this claim
     created_at: dt.datetime | None = None  # nothing it sent can be older than this
+    dm_channel: str | None = None  # a DM's stored channel for its user (see dm_channels)
 
     @property
     def circle_id(self) -> int | None:
@@ -134,7 +136,24 @@ def claim_due(session: Session, now: dt.datetime, *, platforms: Collection[str],
         msg.attempts += 1
         items.append(OutboxItem(msg.id, ws.id, ws.external_id, ws.platform, ws.active, msg.key,
                                 msg.action, dict(msg.payload), msg.attempts, msg.created_at))
-    return items
+    return _with_dm_channels(session, items)
+
+
+def _with_dm_channels(session: Session, items: list[OutboxItem]) -> list[OutboxItem]:
+    """Attach each DM's stored channel, for the whole batch in one query."""
+    wanted = {(i.workspace_id, str(i.payload["user"])) for i in items
+              if i.action == "dm" and i.payload.get("user")}
+    if not wanted:
+        return items
+    known: dict[tuple[int, str], str] = {}
+    for ws_id in {w for w, _ in wanted}:
+        users = [u for w, u in wanted if w == ws_id]
+        for i in range(0, len(users), 1000):
+            for user, channel in session.execute(select(DmChannel.user, DmChannel.channel).where(
+                    DmChannel.workspace_id == ws_id, DmChannel.user.in_(users[i:i + 1000]))):
+                known[(ws_id, user)] = channel
+    return [dataclasses.replace(i, dm_channel=known.get((i.workspace_id, str(i.payload["user"]))))
+            if i.action == "dm" and i.payload.get("user") else i for i in items]
 
 
 def space_for(session: Session, item: OutboxItem) -> SpaceLookup:
@@ -180,12 +199,6 @@ def cancel(session: Session, item_id: int, note: str) -> None:
         .where(OutboxMessage.id == item_id, OutboxMessage.status == "sending")
         .values(status="cancelled", last_error=note)
     )
-
-
-def dm_channel_for(session: Session, workspace_id: int, user: str) -> str | None:
-    """The DM channel the platform gave for this user last time, if any."""
-    return session.scalar(select(DmChannel.channel).where(
-        DmChannel.workspace_id == workspace_id, DmChannel.user == user))
 
 
 def remember_dm_channel(session: Session, workspace_id: int, user: str, channel: str) -> None:
