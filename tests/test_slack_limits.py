@@ -156,3 +156,27 @@ async def test_the_already_sent_look_up_waits_out_the_history_limit_and_never_po
     assert len(slack.fake.messages) == sent_before
     # after each wait one look-up at a time: never more than one refusal per minute
     assert len([r for r in slack.fake.limits.refused if r[0] == "conversations.history"]) <= 1 + 3
+
+
+async def test_the_look_up_reads_a_bounded_number_of_pages_and_then_refuses_to_guess(fake):
+    """A retried post in a channel that has had more messages since the row was created
+    than the look-up may read: it is not posted a second time on a guess; the row fails
+    with the reason (and the coordinators hear of it through the worker)."""
+    import time
+
+    from bot.ports import Delivery, DeliveryError, FailureKind
+    from bot.replies import Reply
+
+    fake.limits.per_minute["conversations.history"] = 100  # only the page bound is under test
+    gateway = SlackGateway(token=fake.teams["T1"].bot_token, base_url=fake.api_base)
+    since = time.time()
+    for i in range(70):
+        await call(fake, "chat.postMessage", channel="C_BUSY", text=f"chatter {i}")
+    before = len(fake.posted("C_BUSY"))
+    retry = Delivery("prompt:9:1", attempt=2, since=since)
+    with pytest.raises(DeliveryError) as err:
+        await gateway.post("T1", "C_BUSY", Reply(text="Week 1 prompt"), delivery=retry)
+    assert err.value.kind is FailureKind.PERMANENT and err.value.code == "unverified_send"
+    assert len(fake.calls_to("conversations.history")) == 4
+    assert all(int(c.params.get("limit", 0)) <= 15 for c in fake.calls_to("conversations.history"))
+    assert len(fake.posted("C_BUSY")) == before
