@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import datetime as dt
 import logging
 import random
@@ -102,6 +103,18 @@ def note_reply(note: SentNote) -> Reply:
     return Reply(text=text, tone="warning", title="Circle space")
 
 
+def unreachable_reply(item: OutboxItem, names: list[str]) -> Reply:
+    """Told to coordinators when someone could not be added to a circle's space."""
+    where = f"circle {item.circle_id}" if item.circle_id is not None else "a circle"
+    return Reply(
+        title="Not everyone could be added",
+        text=f"{', '.join(names)} could not be added to the space of {where}: they are no longer "
+             "in the workspace. The rest of the circle goes ahead; if they come back, rematch "
+             "them or add them by hand.",
+        tone="warning",
+    )
+
+
 def failure_reply(item: OutboxItem, error: DeliveryError) -> Reply:
     where = f"circle {item.circle_id}" if item.circle_id is not None else "a member"
     return Reply(
@@ -163,10 +176,15 @@ class DeliveryWorker:
 
     def _sent(self, item: OutboxItem, sent: Sent | None) -> None:
         with unit_of_work(self.sessions, now=self.clock()) as session:
-            outbox.mark_sent(session, item, sent.ref if sent else None, self.clock())
+            outbox.mark_sent(session, item, sent.ref if sent else None, self.clock(),
+                             dm_channel=sent.dm_channel if sent else None)
             if sent is not None and sent.note is not None:
                 outbox.enqueue_for_coordinators(session, item.workspace_id, f"space-fallback:{item.id}",
                                                 {"reply": note_reply(sent.note).to_dict()})
+            if sent is not None and sent.skipped:
+                names = outbox.record_unreachable(session, item, sent.skipped)
+                outbox.enqueue_for_coordinators(session, item.workspace_id, f"unreachable:{item.id}",
+                                                {"reply": unreachable_reply(item, names).to_dict()})
 
     def _failed(self, item: OutboxItem, error: DeliveryError) -> None:
         """Give up, leaving a record a coordinator can act on, and tell the coordinators
@@ -222,7 +240,7 @@ class DeliveryWorker:
             return
         gateway = self.gateways[item.platform]
         space: str | None = None
-        if item.action in ("post", "archive_space", "invite"):
+        if item.action in ("post", "archive_space", "invite", "remove_member"):
             found = await asyncio.to_thread(self._space_of, item)
             space = found.space
             if space is None:
@@ -260,20 +278,30 @@ class DeliveryWorker:
 
     async def _call(self, gateway: ChatGateway, item: OutboxItem, space: str | None) -> Sent:
         p = item.payload
-        delivery = Delivery(item.key, item.attempts)
+        delivery = Delivery(item.key, item.attempts,
+                            since=item.created_at.timestamp() if item.created_at else None)
         if item.action == "post":
             assert space is not None
             return await gateway.post(item.workspace, space, self._message(item, gateway),
                                       p.get("thread"), delivery=delivery)
-        if item.action == "dm":
-            return await gateway.dm(item.workspace, p["user"], self._message(item, gateway),
-                                    delivery=delivery)
+        if item.action == "dm":  # to the stored DM channel; a new one is kept (see _sent)
+            sent = await gateway.dm(item.workspace, p["user"], self._message(item, gateway),
+                                    delivery=dataclasses.replace(delivery, dm_channel=item.dm_channel))
+            if sent.dm_channel == item.dm_channel:
+                sent = dataclasses.replace(sent, dm_channel=None)  # nothing new to keep
+            return sent
         if item.action == "create_space":
             return await gateway.create_space(item.workspace, p["name"], list(p.get("members", [])),
                                               p.get("hub"), delivery=delivery)
         if item.action == "invite":  # a late joiner added to an existing circle's space
             assert space is not None
-            await gateway.invite(item.workspace, space, list(p.get("users", [])))
+            skipped = await gateway.invite(item.workspace, space, list(p.get("users", [])))
+            return Sent(space, skipped=tuple(skipped or ()))
+        if item.action == "remove_member":  # left, rematched or moved out of this circle
+            assert space is not None
+            remove = getattr(gateway, "remove", None)
+            if remove is not None:  # a platform without member lists has nothing to undo
+                await remove(item.workspace, space, list(p.get("users", [])))
             return Sent(space)
         if item.action == "archive_space":
             assert space is not None
@@ -285,6 +313,10 @@ class DeliveryWorker:
     def _on_error(self, item: OutboxItem, exc: DeliveryError) -> None:
         if exc.permanent:
             self._failed(item, exc)
+            return
+        if exc.kind is FailureKind.DEFERRED:  # not an attempt, and the workspace goes on
+            self._reschedule(item, exc.retry_after or DEFER_SECONDS, item.attempts - 1,
+                             f"{exc.code}: {exc}")
             return
         attempts = item.attempts
         if exc.retry_after is not None:  # being told to slow down is not a failed attempt

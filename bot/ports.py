@@ -7,7 +7,7 @@ rows. Each adapter classifies its platform's failures once, into a neutral
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
 
@@ -41,6 +41,11 @@ class Delivery:
 
     key: str
     attempt: int = 1
+    # the DM channel the platform gave for this user before (stored by the core), so a DM
+    # reuses it instead of opening one per message
+    dm_channel: str | None = field(default=None, compare=False)
+    # epoch seconds the row was created: nothing it sent is older
+    since: float | None = field(default=None, compare=False)
 
     @property
     def retried(self) -> bool:
@@ -61,6 +66,10 @@ class Sent:
 
     ref: str
     note: SentNote | None = None
+    dm_channel: str | None = None  # the DM channel used, for the core to keep and reuse
+    # members who could not be added to a space because they are no longer in the workspace
+    # (the rest of the circle went ahead); the core records them and tells the coordinators
+    skipped: tuple[str, ...] = ()
 
 
 class FailureKind(StrEnum):
@@ -69,6 +78,9 @@ class FailureKind(StrEnum):
     TRANSIENT = "transient"  # retry later (honouring retry_after when given)
     PERMANENT = "permanent"  # this row can't succeed: give up and tell the coordinators
     WORKSPACE_GONE = "workspace_gone"  # the bot lost the whole workspace: telling anyone fails too
+    # can't be done safely right now (e.g. checking whether an earlier claim already sent it
+    # is rate limited): wait ``retry_after``, not counted as an attempt, nothing else paused
+    DEFERRED = "deferred"
 
 
 class DeliveryError(Exception):
@@ -92,7 +104,7 @@ class DeliveryError(Exception):
     @property
     def permanent(self) -> bool:
         """Not worth retrying (a permanent failure or a workspace the bot has lost)."""
-        return self.kind is not FailureKind.TRANSIENT
+        return self.kind in (FailureKind.PERMANENT, FailureKind.WORKSPACE_GONE)
 
 
 @dataclass(frozen=True)
@@ -133,8 +145,13 @@ class ChatGateway(Protocol):
     ) -> Sent:
         """Send a private message to one member; ``Sent.ref`` is the message reference."""
 
-    async def invite(self, workspace: str, space: str, users: list[str]) -> None:
-        """Add members to an existing space (a late joiner placed into a running circle)."""
+    async def invite(self, workspace: str, space: str, users: list[str]) -> list[str] | None:
+        """Add members to an existing space (a late joiner placed into a running circle).
+        May return who was skipped (no longer in the workspace)."""
 
     async def archive_space(self, workspace: str, space: str) -> None:
         """Archive (and on Discord lock) a circle's space at the end of a round."""
+
+    async def remove(self, workspace: str, space: str, users: list[str]) -> None:
+        """Take members out of a circle's space (they left, were rematched or moved);
+        someone already gone is done, not a failure."""

@@ -404,3 +404,18 @@ class SurveyResponse(Base):
     suggestion: Mapped[str] = mapped_column(Text, default="", server_default="")
     goal_outcomes: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class DmChannel(Base):
+    """The direct-message channel the platform gave for one user, kept so every later DM
+    reuses it instead of asking the platform to open one per message (opening one is rate
+    limited). Replaced when the platform says the channel is gone."""
+
+    __tablename__ = "dm_channels"
+    __table_args__ = (UniqueConstraint("workspace_id", "user", name="uq_dm_channels_user"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    user: Mapped[str] = mapped_column(String(64))  # the platform's user id
+    channel: Mapped[str] = mapped_column(String(64))
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

@@ -231,3 +231,12 @@ class SomeoneLeft:
     """Told to a circle when a member asked to be forgotten: no name, no reason."""
 
     circle_id: int
+
+
+@notice
+@dataclasses.dataclass(frozen=True)
+class MemberDeparted:
+    """Told to a circle when someone stops being part of it (left, rematched or moved).
+    Deliberately carries no reason: the circle hears the same neutral fact either way."""
+
+    member_name: str

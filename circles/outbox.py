@@ -13,17 +13,27 @@ unit of work); none of them commits.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from circles import clock
 from circles.bulk import insert_rows
-from circles.model import AuditEvent, Circle, OutboxMessage, PromptPost, Workspace
+from circles.model import (
+    AuditEvent,
+    Circle,
+    DmChannel,
+    Member,
+    OutboxMessage,
+    PromptPost,
+    Workspace,
+)
 from circles.usecases.coordinators import coordinators
 
 QUEUED = ("pending", "sending")
@@ -81,9 +91,11 @@ class OutboxItem:
     platform: str
     active: bool  # False: the bot was removed or uninstalled; nothing may be sent
     key: str
-    action: str  # post|dm|create_space|invite|archive_space
+    action: str  # post|dm|create_space|invite|archive_space|remove_member
     payload: dict[str, Any]
     attempts: int  # including this claim
+    created_at: dt.datetime | None = None  # nothing it sent can be older than this
+    dm_channel: str | None = None  # a DM's stored channel for its user (see dm_channels)
 
     @property
     def circle_id(self) -> int | None:
@@ -124,8 +136,25 @@ def claim_due(session: Session, now: dt.datetime, *, platforms: Collection[str],
         msg.not_before = lease_until
         msg.attempts += 1
         items.append(OutboxItem(msg.id, ws.id, ws.external_id, ws.platform, ws.active, msg.key,
-                                msg.action, dict(msg.payload), msg.attempts))
-    return items
+                                msg.action, dict(msg.payload), msg.attempts, msg.created_at))
+    return _with_dm_channels(session, items)
+
+
+def _with_dm_channels(session: Session, items: list[OutboxItem]) -> list[OutboxItem]:
+    """Attach each DM's stored channel, for the whole batch in one query."""
+    wanted = {(i.workspace_id, str(i.payload["user"])) for i in items
+              if i.action == "dm" and i.payload.get("user")}
+    if not wanted:
+        return items
+    known: dict[tuple[int, str], str] = {}
+    for ws_id in {w for w, _ in wanted}:
+        users = [u for w, u in wanted if w == ws_id]
+        for i in range(0, len(users), 1000):
+            for user, channel in session.execute(select(DmChannel.user, DmChannel.channel).where(
+                    DmChannel.workspace_id == ws_id, DmChannel.user.in_(users[i:i + 1000]))):
+                known[(ws_id, user)] = channel
+    return [dataclasses.replace(i, dm_channel=known.get((i.workspace_id, str(i.payload["user"]))))
+            if i.action == "dm" and i.payload.get("user") else i for i in items]
 
 
 def space_for(session: Session, item: OutboxItem) -> SpaceLookup:
@@ -173,9 +202,26 @@ def cancel(session: Session, item_id: int, note: str) -> None:
     )
 
 
-def mark_sent(session: Session, item: OutboxItem, ref: str | None, now: dt.datetime) -> None:
+def remember_dm_channel(session: Session, workspace_id: int, user: str, channel: str) -> None:
+    """Keep (or replace) a user's DM channel. Two workers learning it at once store the
+    same channel; the second insert is turned into an update."""
+    row = session.scalar(select(DmChannel).where(
+        DmChannel.workspace_id == workspace_id, DmChannel.user == user).with_for_update())
+    if row is None:
+        try:
+            with session.begin_nested():
+                session.add(DmChannel(workspace_id=workspace_id, user=user, channel=channel))
+        except IntegrityError:
+            row = session.scalar(select(DmChannel).where(
+                DmChannel.workspace_id == workspace_id, DmChannel.user == user))
+    if row is not None and row.channel != channel:
+        row.channel = channel
+
+
+def mark_sent(session: Session, item: OutboxItem, ref: str | None, now: dt.datetime,
+              dm_channel: str | None = None) -> None:
     """The platform accepted the send: mark the row and record what it created (the circle's
-    space id, the prompt's message reference, the archived flag)."""
+    space id, the prompt's message reference, the archived flag, the member's DM channel)."""
     session.execute(
         update(OutboxMessage)
         .where(OutboxMessage.id == item.id)
@@ -188,10 +234,23 @@ def mark_sent(session: Session, item: OutboxItem, ref: str | None, now: dt.datet
     elif item.action == "archive_space" and circle_id is not None:
         session.execute(update(Circle).where(
             Circle.workspace_id == item.workspace_id, Circle.id == circle_id).values(archived=True))
+    elif item.action == "dm" and dm_channel and item.payload.get("user"):
+        remember_dm_channel(session, item.workspace_id, str(item.payload["user"]), dm_channel)
     elif item.action == "post" and item.payload.get("prompt_post_id"):
         session.execute(update(PromptPost).where(
             PromptPost.workspace_id == item.workspace_id,
             PromptPost.id == item.payload["prompt_post_id"]).values(message_ref=ref))
+
+
+def record_unreachable(session: Session, item: OutboxItem, users: Collection[str]) -> list[str]:
+    """Members the platform could not add to a circle's space (they are no longer in the
+    workspace): kept as an audit record; returns their names for the coordinators' notice."""
+    session.add(AuditEvent(
+        workspace_id=item.workspace_id, kind="space_member_unreachable",
+        detail={"outbox_id": item.id, "circle": item.circle_id, "users": sorted(users)}))
+    names = dict(session.execute(select(Member.external_id, Member.display_name).where(
+        Member.workspace_id == item.workspace_id, Member.external_id.in_(list(users)))).all())
+    return [names.get(u) or u for u in sorted(users)]
 
 
 def mark_failed(session: Session, item: OutboxItem, error: str) -> None:

@@ -259,6 +259,7 @@ async def test_group_dm_fallback_through_the_worker(slack: SlackHarness, db) -> 
 
 async def test_a_retried_post_that_slack_already_accepted_is_not_posted_again(
         fake: FakeSlack, gateway: SlackGateway) -> None:
+    fake.limits.per_minute["conversations.history"] = 10  # three look-ups in a row, on purpose
     space = (await gateway.create_space("T1", "c", MEMBERS)).ref
     first_claim = Delivery("prompt:7:1", attempt=1)
     first = (await gateway.post("T1", space, Reply(text="Week 1 prompt"), delivery=first_claim)).ref

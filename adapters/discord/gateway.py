@@ -19,6 +19,7 @@ raises ``discord.RateLimited``, surfaced as a transient DeliveryError with that
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 from typing import Any
@@ -55,6 +56,8 @@ ERROR_CODES: dict[int, tuple[str, FailureKind]] = {
     50083: ("thread_archived", PERMANENT),
     160005: ("thread_locked", PERMANENT),
 }
+THREAD_ARCHIVED = 50083
+GONE_MEMBER = frozenset({10007, 10013})  # Unknown Member (left the server), Unknown User
 
 
 def nonce_for(key: str) -> str:
@@ -99,6 +102,8 @@ class DiscordGateway:
     def __init__(self, client: discord.Client, hub_channel: str = "circles") -> None:
         self.client = client
         self.hub_channel = hub_channel
+        self._dm_channels: dict[str, str] = {}  # user -> DM channel learned in this process
+        self._dm_locks: dict[str, asyncio.Lock] = {}
 
     @property
     def http(self) -> Any:
@@ -110,28 +115,26 @@ class DiscordGateway:
     ) -> Sent:
         try:
             hub_id = await self._hub_id(workspace, hub or self.hub_channel)
+            found = None
             if delivery is not None and delivery.attempt > 1:
                 # an earlier claim may have created the thread before its worker died (or
                 # before a transient error sent the job to another replica): adopt it
                 found = await self._created_thread(workspace, hub_id, name)
-                if found is not None:
-                    for user in member_users:
-                        await self.http.add_user_to_thread(found, user)
-                    return Sent(found)
-            thread = await self.http.start_thread_without_message(
-                hub_id,
-                name=(name or "circle")[:THREAD_NAME_MAX],
-                auto_archive_duration=AUTO_ARCHIVE_MINUTES,
-                type=PRIVATE_THREAD,
-                invitable=False,
-                reason="Circlebot: a new circle",
-            )
-            thread_id = str(thread["id"])
-            for user in member_users:
-                await self.http.add_user_to_thread(thread_id, user)
+            if found is None:
+                thread = await self.http.start_thread_without_message(
+                    hub_id,
+                    name=(name or "circle")[:THREAD_NAME_MAX],
+                    auto_archive_duration=AUTO_ARCHIVE_MINUTES,
+                    type=PRIVATE_THREAD,
+                    invitable=False,
+                    reason="Circlebot: a new circle",
+                )
+                found = str(thread["id"])
+            thread_id = found
         except Exception as exc:
             raise classify(exc) from exc
-        return Sent(thread_id)
+        skipped = await self._add_members(thread_id, member_users)
+        return Sent(thread_id, skipped=tuple(skipped))
 
     async def _created_thread(self, workspace: str, hub_id: str, name: str) -> str | None:
         """The circle thread this bot already started under the hub with this name, if any."""
@@ -144,10 +147,51 @@ class DiscordGateway:
                 return str(thread["id"])
         return None
 
-    async def invite(self, workspace: str, space: str, users: list[str]) -> None:
+    async def invite(self, workspace: str, space: str, users: list[str]) -> list[str]:
+        return await self._add_members(space, users)
+
+    async def remove(self, workspace: str, space: str, users: list[str]) -> None:
+        """Take members who left, were rematched or moved out of the circle's thread. Someone
+        already gone (left the server, or the thread) is done, not a failure."""
+        for user in users:
+            await self._member_call(space, user, self.http.remove_user_from_thread)
+
+    async def _add_members(self, thread_id: str, users: list[str]) -> list[str]:
+        """Add each member; one who left the server (404 Unknown Member / User) is skipped
+        and logged, so the rest of the circle still gets its thread. Returns who was skipped."""
+        skipped = []
+        for user in users:
+            if not await self._member_call(thread_id, user, self.http.add_user_to_thread):
+                skipped.append(user)
+        if skipped:
+            log.warning("thread %s: skipped %d member(s) no longer in the server: %s",
+                        thread_id, len(skipped), ", ".join(skipped))
+        return skipped
+
+    async def _member_call(self, thread_id: str, user: str, call: Any) -> bool:
+        """One thread-member change; an auto-archived thread (50083) is unarchived first and
+        the change tried again. False when the member is no longer in the server."""
+        for attempt in range(2):
+            try:
+                await call(thread_id, user)
+                return True
+            except discord.HTTPException as exc:
+                if exc.code in GONE_MEMBER:
+                    return False
+                if exc.code == THREAD_ARCHIVED and attempt == 0:
+                    await self._unarchive(thread_id)
+                    continue
+                raise classify(exc) from exc
+            except Exception as exc:
+                raise classify(exc) from exc
+        return False  # not reached: the second attempt returns or raises
+
+    async def _unarchive(self, thread_id: str) -> None:
+        """A week without messages archives a thread; a locked one stays locked (only its
+        archived flag is cleared, and the bot owns the thread)."""
         try:
-            for user in users:
-                await self.http.add_user_to_thread(space, user)
+            await self.http.edit_channel(thread_id, archived=False,
+                                         reason="Circlebot: a member joins or leaves the circle")
         except Exception as exc:
             raise classify(exc) from exc
 
@@ -161,12 +205,35 @@ class DiscordGateway:
     async def dm(
         self, workspace: str, user: str, message: Reply, *, delivery: Delivery | None = None
     ) -> Sent:
-        try:
-            channel = await self.http.start_private_message(user)
-        except Exception as exc:
-            raise classify(exc) from exc
-        return await self._send(str(channel["id"]), message, workspace, reply_to=None, in_dm=True,
+        """A DM goes to the member's known DM channel (stored by the core, or learned in this
+        process); create-DM is called only for someone never written to, or when Discord
+        says the stored channel is gone (Unknown Channel)."""
+        channel = (delivery.dm_channel if delivery else None) or self._dm_channels.get(user)
+        if channel is not None:
+            try:
+                sent = await self._send(channel, message, workspace, reply_to=None, in_dm=True,
+                                        delivery=delivery)
+                return Sent(sent.ref, dm_channel=channel)
+            except DeliveryError as exc:
+                if exc.code != "unknown_channel":
+                    raise
+        channel = await self._open_dm(user, stale=channel)
+        sent = await self._send(channel, message, workspace, reply_to=None, in_dm=True,
                                 delivery=delivery)
+        return Sent(sent.ref, dm_channel=channel)
+
+    async def _open_dm(self, user: str, stale: str | None) -> str:
+        """Create-DM once per user: sends racing for the same member wait for one opening."""
+        async with self._dm_locks.setdefault(user, asyncio.Lock()):
+            known = self._dm_channels.get(user)
+            if known is not None and known != stale:
+                return known
+            try:
+                opened = await self.http.start_private_message(user)
+            except Exception as exc:
+                raise classify(exc) from exc
+            self._dm_channels[user] = str(opened["id"])
+            return self._dm_channels[user]
 
     async def archive_space(self, workspace: str, space: str) -> None:
         try:

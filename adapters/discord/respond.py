@@ -5,6 +5,11 @@ be slow (a cold database, forming a round). So the core runs as a task and, if i
 finished after ``defer_after_seconds``, the interaction is deferred ("thinking…") and the
 reply follows as a webhook follow-up. A Reply that asks for a form opens a modal; a modal
 can't follow a defer, so then the member gets a button that opens it instead.
+
+The defer is ephemeral (most replies are private, and which one this is isn't known until
+the core answers). Discord turns the first follow-up after an ephemeral defer into an edit
+of that private "thinking…" message, whatever flags it carries, so a reply meant for the
+channel is posted as a channel message instead and the private placeholder is deleted.
 """
 
 from __future__ import annotations
@@ -67,17 +72,49 @@ async def run_and_reply(
     """Run the core call, acknowledging in time, and send its Reply."""
     delay = client_of(interaction).config.discord.defer_after_seconds
     if delay <= 0:  # configured to always defer (also how tests exercise this path)
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await _defer_privately(interaction)
     task = asyncio.ensure_future(work)
     done, _ = await asyncio.wait({task}, timeout=max(delay, 0.0))
     if not done and not interaction.response.is_done():
-        await interaction.response.defer(ephemeral=True, thinking=True)
+        await _defer_privately(interaction)
     try:
         reply = await task
     except Exception:
         log.exception("core failed handling a Discord interaction")
         reply = SORRY
     await send_reply(interaction, reply, guild_hint)
+
+
+async def _defer_privately(interaction: discord.Interaction[Any]) -> None:
+    await interaction.response.defer(ephemeral=True, thinking=True)
+    interaction.extras[DEFERRED_PRIVATELY] = True
+
+
+DEFERRED_PRIVATELY = "circlebot_deferred_privately"
+
+
+async def _post_in_channel(interaction: discord.Interaction[Any], parts: list[dict[str, Any]]) -> bool:
+    """A public reply after a private defer: post it in the channel the command was typed
+    in and delete the private "thinking…" placeholder. False when the bot may not post
+    there or the channel is unknown (then the reply still reaches the member, privately, as
+    a follow-up)."""
+    channel = interaction.channel
+    if channel is None or not hasattr(channel, "send"):
+        return False
+    for i, kwargs in enumerate(parts):
+        try:
+            await channel.send(**kwargs)
+        except discord.HTTPException as exc:
+            if i == 0:  # nothing shown yet: say it privately instead
+                log.info("could not post a public reply in %s: %s", channel.id, exc)
+                return False
+            log.warning("a public reply in %s was cut short: %s", channel.id, exc)
+            break
+    try:
+        await interaction.delete_original_response()
+    except discord.HTTPException:
+        log.info("could not delete the deferred placeholder of interaction %s", interaction.id)
+    return True
 
 
 async def send_reply(
@@ -97,10 +134,13 @@ async def send_reply(
     ephemeral = reply.visibility == "ephemeral"
     # presses in DMs don't say which server they belong to: put it in the custom id
     in_dm = interaction.guild_id is None
-    for i, part in enumerate(render(reply)):
-        kwargs = message_kwargs(part, guild=guild_hint if in_dm else None)
-        if i == 0 and isinstance(reply, FileReply):
-            kwargs["file"] = attachment(reply)
+    parts = [message_kwargs(part, guild=guild_hint if in_dm else None) for part in render(reply)]
+    if parts and isinstance(reply, FileReply):
+        parts[0]["file"] = attachment(reply)
+    if (not ephemeral and interaction.extras.get(DEFERRED_PRIVATELY)
+            and await _post_in_channel(interaction, parts)):
+        return
+    for i, kwargs in enumerate(parts):
         if i == 0 and not interaction.response.is_done():
             await interaction.response.send_message(ephemeral=ephemeral, **kwargs)
         else:

@@ -7,8 +7,10 @@ gets a suffix, and `not_in_channel` on a public channel is fixed by joining it o
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import re
+import time
 import unicodedata
 from typing import Any
 
@@ -26,6 +28,12 @@ log = logging.getLogger(__name__)
 MAX_NAME = 80
 MAX_GROUP_DM = 8  # conversations.open takes at most 8 users
 NO_CHANNELS = {"missing_scope", "restricted_action"}
+ALREADY_OUT = {"not_in_channel", "user_not_found", "method_not_supported_for_channel_type",
+               "cant_kick_self"}
+DM_GONE = {"channel_not_found", "is_archived"}  # a stored DM channel Slack no longer knows
+HISTORY_PAGE = 15  # conversations.history/.replies: 15 messages a page outside the Marketplace
+HISTORY_PAGES = 4  # bounded: a look-up never reads more than this many pages
+CLOCK_SKEW = 120.0  # seconds before the row's creation the look-up starts reading
 PER_USER_INVITE_ERRORS = {"already_in_channel", "cant_invite_self", "user_not_found",
                           "user_is_restricted", "user_is_ultra_restricted", "user_disabled",
                           "cant_invite", "ura_max_channels"}
@@ -56,6 +64,12 @@ class SlackGateway:
         self.base_url = base_url or AsyncWebClient.BASE_URL
         self.name_attempts = name_attempts
         self._created: dict[tuple[str, str], str] = {}  # retried create_space reuses these
+        self._dm_channels: dict[tuple[str, str], str] = {}  # (workspace, user) -> DM channel
+        self._history_wait: dict[tuple[str, str], float] = {}  # (workspace, method) -> monotonic
+        self._history_cursor: dict[str, tuple[str, int]] = {}  # outbox key -> (cursor, pages)
+        self._dm_locks: dict[tuple[str, str], asyncio.Lock] = {}
+        self._history_locks: dict[tuple[str, str], asyncio.Lock] = {}
+        self.clock = time.monotonic  # when a Retry-After ends (tests share the fake's clock)
 
     async def client(self, workspace: str) -> AsyncWebClient:
         token = self.token
@@ -137,6 +151,21 @@ class SlackGateway:
                                 "add people to one: add them by hand or re-form the circle.",
                                 kind=FailureKind.PERMANENT) from exc
 
+    async def remove(self, workspace: str, space: str, users: list[str]) -> None:
+        """Take members who left, were rematched or moved out of a circle's private channel
+        (conversations.kick, one user a call). Someone already out is done; a group-DM circle
+        can't lose members on Slack, so there is nothing to do there either."""
+        client = await self.client(workspace)
+        for user in users:
+            try:
+                await client.conversations_kick(channel=space, user=user)
+            except SlackApiError as exc:
+                code = api_error_code(exc)
+                if code in ALREADY_OUT:
+                    log.info("conversations.kick %s from %s: %s", user, space, code)
+                    continue
+                raise to_delivery_error(exc) from exc
+
     async def _invite(self, client: AsyncWebClient, channel: str, users: list[str]) -> None:
         if not users:
             return
@@ -196,7 +225,7 @@ class SlackGateway:
         if thread:
             kwargs["thread_ts"] = thread
         try:
-            earlier = await self._already_sent(client, space, thread, delivery)
+            earlier = await self._already_sent(client, workspace, space, thread, delivery)
             if earlier:
                 return Sent(earlier)
             resp = await self._with_join(client, space, client.chat_postMessage,
@@ -207,43 +236,108 @@ class SlackGateway:
 
     async def dm(self, workspace: str, user: str, message: Reply, *,
                  delivery: Delivery | None = None) -> Sent:
+        """A DM goes to the member's known DM channel (stored by the core, or learned in this
+        process); conversations.open (Tier 3) is called only for a member never written to,
+        or when Slack says the stored channel is gone."""
         client = await self.client(workspace)
+        channel = (delivery.dm_channel if delivery else None) or self._dm_channels.get((workspace, user))
+        fresh = channel is None
         try:
-            opened = await client.conversations_open(users=user)
-            channel = opened["channel"]["id"]
-            earlier = await self._already_sent(client, channel, None, delivery)
+            if channel is None:
+                channel = await self._open_dm(client, workspace, user)
+            earlier = await self._already_sent(client, workspace, channel, None, delivery)
             if earlier:
-                return Sent(earlier)
-            resp = await client.chat_postMessage(channel=channel, **message_kwargs(message),
-                                                 **_outbox_metadata(delivery))
+                return Sent(earlier, dm_channel=channel)
+            try:
+                resp = await client.chat_postMessage(channel=channel, **message_kwargs(message),
+                                                     **_outbox_metadata(delivery))
+            except SlackApiError as exc:
+                if fresh or api_error_code(exc) not in DM_GONE:
+                    raise
+                channel = await self._open_dm(client, workspace, user, stale=channel)  # once
+                resp = await client.chat_postMessage(channel=channel, **message_kwargs(message),
+                                                     **_outbox_metadata(delivery))
         except SlackApiError as exc:
             raise to_delivery_error(exc) from exc
-        return Sent(str(resp["ts"]))
+        return Sent(str(resp["ts"]), dm_channel=channel)
 
-    async def _already_sent(self, client: AsyncWebClient, channel: str, thread: str | None,
-                            delivery: Delivery | None) -> str | None:
+    async def _open_dm(self, client: AsyncWebClient, workspace: str, user: str,
+                       stale: str | None = None) -> str:
+        """conversations.open once per member: sends racing for the same member wait for one."""
+        async with self._dm_locks.setdefault((workspace, user), asyncio.Lock()):
+            known = self._dm_channels.get((workspace, user))
+            if known is not None and known != stale:
+                return known
+            opened = await client.conversations_open(users=user)
+            channel = str(opened["channel"]["id"])
+            self._dm_channels[(workspace, user)] = channel
+            return channel
+
+    async def _already_sent(self, client: AsyncWebClient, workspace: str, channel: str,
+                            thread: str | None, delivery: Delivery | None) -> str | None:
         """Slack has no idempotency key, so a worker that died after Slack accepted a post
         but before the outbox marked it sent would post twice. Each post carries its outbox
         key as message metadata; when the row is being retried, look for that key among the
-        channel's recent messages first and reuse the message found."""
+        channel's messages since the row was created, and reuse the message found.
+
+        conversations.history/.replies allow one request a minute (15 messages a page) for
+        apps outside the Marketplace. So the look-up reads at most ``HISTORY_PAGES`` pages,
+        remembers how far it got, and when Slack says wait (or a wait is already known) the
+        row is DEFERRED for Retry-After: never posted twice, never dropped, and no other
+        call is made to that method in this workspace until the wait is over."""
         if delivery is None or not delivery.retried:
             return None
-        try:
-            if thread:
-                resp = await client.conversations_replies(channel=channel, ts=thread, limit=100,
-                                                          include_all_metadata=True)
-            else:
-                resp = await client.conversations_history(channel=channel, limit=100,
-                                                          include_all_metadata=True)
-        except SlackApiError as exc:
-            if api_error_code(exc) in ("ratelimited", "invalid_auth", "token_revoked"):
-                raise
-            return None  # can't look (e.g. no history scope): sending again is the lesser evil
-        for msg in resp.get("messages") or []:
-            payload = (msg.get("metadata") or {}).get("event_payload") or {}
-            if payload.get("circlebot_key") == delivery.key:
-                return str(msg["ts"])
-        return None
+        method = "conversations.replies" if thread else "conversations.history"
+        # one look-up per method and workspace at a time: the others learn of a limit from
+        # it instead of each being refused by Slack in turn
+        async with self._history_locks.setdefault((workspace, method), asyncio.Lock()):
+            return await self._look_up(client, workspace, method, channel, thread, delivery)
+
+    async def _look_up(self, client: AsyncWebClient, workspace: str, method: str, channel: str,
+                       thread: str | None, delivery: Delivery) -> str | None:
+        wait = self._history_wait.get((workspace, method), 0.0) - self.clock()
+        if wait > 0:
+            raise _deferred(wait)
+        progress = self._history_cursor.get(delivery.key, ("", 0))
+        cursor, pages = progress
+        kwargs: dict[str, Any] = {"channel": channel, "limit": HISTORY_PAGE,
+                                  "include_all_metadata": True}
+        if delivery.since is not None:
+            kwargs["oldest"] = f"{max(0.0, delivery.since - CLOCK_SKEW):.6f}"
+        while pages < HISTORY_PAGES:
+            if cursor:
+                kwargs["cursor"] = cursor
+            try:
+                if thread:
+                    resp = await client.conversations_replies(ts=thread, **kwargs)
+                else:
+                    resp = await client.conversations_history(**kwargs)
+            except SlackApiError as exc:
+                code = api_error_code(exc)
+                if code == "ratelimited":
+                    wait = to_delivery_error(exc).retry_after or 60.0
+                    self._history_wait[(workspace, method)] = self.clock() + wait
+                    self._history_cursor[delivery.key] = (cursor, pages)
+                    raise _deferred(wait) from exc
+                if code in ("invalid_auth", "token_revoked"):
+                    raise
+                return None  # can't look (e.g. no history scope): sending again is the lesser evil
+            pages += 1
+            for msg in resp.get("messages") or []:
+                payload = (msg.get("metadata") or {}).get("event_payload") or {}
+                if payload.get("circlebot_key") == delivery.key:
+                    self._history_cursor.pop(delivery.key, None)
+                    return str(msg["ts"])
+            cursor = ((resp.get("response_metadata") or {}).get("next_cursor") or "")
+            if not resp.get("has_more") or not cursor:
+                self._history_cursor.pop(delivery.key, None)
+                return None
+            self._history_cursor[delivery.key] = (cursor, pages)
+        self._history_cursor.pop(delivery.key, None)
+        raise DeliveryError(
+            "unverified_send", f"Couldn't check whether this message was already sent (more than "
+            f"{HISTORY_PAGES * HISTORY_PAGE} newer messages in the channel), so it was not sent "
+            "again; send it by hand if it is missing.", kind=FailureKind.PERMANENT)
 
     async def _with_join(self, client: AsyncWebClient, target: str, call, **kwargs):  # type: ignore[no-untyped-def]
         """`not_in_channel`: join once (public channels only) and try again; a private
@@ -259,6 +353,12 @@ class SlackGateway:
                 log.info("conversations.join %s failed: %s", target, api_error_code(join_exc))
                 raise exc from join_exc
             return await call(**kwargs)
+
+
+def _deferred(wait: float) -> DeliveryError:
+    return DeliveryError("history_rate_limited",
+                         f"Slack limits reading history; checking for an earlier send in {wait:.0f} s",
+                         kind=FailureKind.DEFERRED, retry_after=max(1.0, wait))
 
 
 def _outbox_metadata(delivery: Delivery | None) -> dict[str, Any]:

@@ -45,3 +45,10 @@ def goal_check(x: n.GoalCheck) -> Reply:
         text=f'The round has ended. How did goal {x.number} go? "{x.text}"',
         buttons=[Button("Done", *GoalDone(x.goal_id).encode(), "primary"),
                  Button("Still working on it", *GoalKeep(x.goal_id).encode())])
+
+
+@presents(n.MemberDeparted)
+def member_departed(x: n.MemberDeparted) -> Reply:
+    """Neutral on purpose: no reason, the same words whether they left or were moved."""
+    return Reply(text=f"{x.member_name} is no longer part of this circle.",
+                 visibility="in_channel")

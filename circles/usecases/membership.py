@@ -14,6 +14,7 @@ from circles.once import insert_once
 from circles.rules import MAX_PAUSE_DAYS, is_paused
 from circles.usecases import goals as goals_uc
 from circles.usecases.context import Actor, audit, find_member, get_profile
+from circles.usecases.departures import membership_ended
 from circles.usecases.memberships import active_memberships, circle_members
 from circles.usecases.placement import Placement, place_late_joiner
 from circles.usecases.programs import programs, resolve_program
@@ -176,6 +177,7 @@ def leave(actor: Actor, pending_id: int) -> list[str]:
     left = []
     for circle, ms in active_memberships(session, m):
         ms.active = False
+        membership_ended(session, m, circle)
         left.append(circle)
     m.enrolled = False
     session.execute(delete(ProgramMember).where(ProgramMember.workspace_id == m.workspace_id,

@@ -25,6 +25,7 @@ from circles.model import (
 from circles.outbox import enqueue
 from circles.rules import MENTOR_KINDS, PAIR_KINDS, is_paused
 from circles.usecases.context import Actor, audit, find_member, get_profile
+from circles.usecases.departures import episode_key, membership_ended
 from circles.usecases.matchmaking import latest_round, match_settings, to_candidate
 from circles.usecases.memberships import active_memberships, circle_members
 
@@ -126,8 +127,8 @@ def join_circle(session: Session, m: Member, circle: Circle, role: str) -> None:
         if a != b and (a, b) not in met:
             session.add(PairHistory(workspace_id=m.workspace_id, program_id=rnd.program_id,
                                     round_id=rnd.id, round_number=rnd.number, member_a=a, member_b=b))
-    enqueue(session, m.workspace_id, f"invite:{circle.id}:{m.id}", "invite", f"circle:{circle.id}",
-            {"circle_id": circle.id, "users": [m.external_id]})
+    enqueue(session, m.workspace_id, episode_key(session, m.workspace_id, f"invite:{circle.id}:{m.id}"),
+            "invite", f"circle:{circle.id}", {"circle_id": circle.id, "users": [m.external_id]})
 
 
 def place_late_joiner(actor: Actor, today: dt.date) -> Placement | None:
@@ -229,6 +230,7 @@ def move_member(actor: Actor, member_id: int, source_id: int, target_id: int) ->
         raise DomainError("already_left", name=m.display_name, circle=source.name)
     _still_possible(session, m, target)
     ms.active = False
+    membership_ended(session, m, source)
     join_circle(session, m, target, ms.role)
     notices.to_member(session, m.workspace_id, m.id, m.external_id,
                       f"rematch:{m.id}:{source.id}:{target.id}",

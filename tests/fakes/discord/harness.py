@@ -131,7 +131,10 @@ class DiscordHarness(ChatHarness):
         assert mine, f"the bot never answered interaction {iid}"
         callback = mine[0].body
         ups = self.fake.requests("POST", rf"/webhooks/{APP_ID}/{token}")
-        wanted = max(followups, 1) if callback["type"] == 5 else followups  # deferred
+        # deferred: answered by a follow-up, unless the reply went to the channel instead
+        # (a public reply after a private defer) and the placeholder was deleted
+        replaced = self.fake.requests("DELETE", rf"/webhooks/{APP_ID}/{token}/messages/@original")
+        wanted = max(followups, 1) if callback["type"] == 5 and not replaced else followups
         assert len(ups) >= wanted, f"{len(ups)} follow-up(s), expected {wanted}"
         return Answer(callback, [c.body for c in ups])
 

@@ -77,6 +77,11 @@ class FakeDiscord:
         self.dm_channels: dict[str, str] = {}
         self.reactions: dict[str, list[str]] = {}  # message id -> emoji
         self.commands: dict[str, list[dict[str, Any]]] = {}  # "global" or guild id -> commands
+        self.departed: dict[str, set[str]] = {}  # guild id -> users who left the server
+        # interaction tokens answered with an ephemeral defer whose first follow-up is still to
+        # come: Discord makes that follow-up (it edits the "thinking…" message) ephemeral
+        self._ephemeral_defers: set[str] = set()
+        self.shown: list[dict[str, Any]] = []  # interaction messages as Discord showed them
         self._scripted: list[Scripted] = []
         self._ids = itertools.count(900_000_000_000_000_001)
         self.in_flight = Requests()
@@ -100,6 +105,29 @@ class FakeDiscord:
         self.channels[hub_id] = text_channel(hub_id, guild_id, hub)
         guild.channels.append(hub_id)
         return hub_id
+
+    def add_channel(self, guild_id: str, channel_id: str, name: str = "general") -> str:
+        """Another text channel (e.g. the one slash commands are typed in)."""
+        self.channels[channel_id] = text_channel(channel_id, guild_id, name)
+        self.guilds[guild_id].channels.append(channel_id)
+        return channel_id
+
+    def leave_guild(self, guild_id: str, user_id: str) -> None:
+        """A member leaves the server: Discord answers 404 Unknown Member (10007) for them."""
+        self.departed.setdefault(guild_id, set()).add(user_id)
+        for cid, members in self.thread_members.items():
+            if self.channels.get(cid, {}).get("guild_id") == guild_id:
+                members.discard(user_id)
+
+    def auto_archive(self, thread_id: str) -> None:
+        """The thread went a week without messages: Discord archived it (not locked)."""
+        self.channels[thread_id]["thread_metadata"]["archived"] = True
+
+    def public_messages(self) -> list[dict[str, Any]]:
+        """Every message anyone in the server can see: channel messages and interaction
+        messages that are not ephemeral (as shown, whatever flags were asked for)."""
+        in_channels = [m for msgs in self.messages.values() for m in msgs]
+        return in_channels + [m for m in self.shown if not m.get("flags", 0) & EPHEMERAL]
 
     def fail(
         self,
@@ -189,10 +217,17 @@ class FakeDiscord:
             self.commands[scope] = synced
             return jresp(synced)
         if parts[0] == "interactions" and parts[-1] == "callback":
-            return self._interaction_callback(parts[1], body)
+            return self._interaction_callback(parts[1], parts[2], body)
         if parts[0] == "webhooks":
             if method == "POST":
-                return jresp(self._message("5000", body, flags=body.get("flags", 0)))
+                flags = body.get("flags", 0)
+                token = parts[2] if len(parts) > 2 else ""
+                if token in self._ephemeral_defers:  # edits the deferred ephemeral message
+                    self._ephemeral_defers.discard(token)
+                    flags |= EPHEMERAL
+                msg = self._message("5000", body, flags=flags)
+                self.shown.append({**msg, "token": token})
+                return jresp(msg)
             if method == "PATCH":
                 return jresp(self._message("5000", body))
             return web.Response(status=204)
@@ -232,10 +267,16 @@ class FakeDiscord:
             return jresp(channel)
         if parts[2] == "threads" and method == "POST":
             return jresp(self._thread(channel, body), 201)
-        if parts[2] == "thread-members" and method == "PUT":
+        if parts[2] == "thread-members" and method in ("PUT", "DELETE"):
             if channel.get("thread_metadata", {}).get("archived"):
                 raise ApiError(400, error_body(50083, "Thread is archived"))
-            self.thread_members.setdefault(channel_id, set()).add(parts[3])
+            if parts[3] in self.departed.get(channel.get("guild_id", ""), set()):
+                raise ApiError(404, error_body(10007, "Unknown Member"))
+            members = self.thread_members.setdefault(channel_id, set())
+            if method == "PUT":
+                members.add(parts[3])
+            else:
+                members.discard(parts[3])
             return web.Response(status=204)
         if parts[2] == "messages" and method == "GET" and len(parts) == 3:
             history = [{k: v for k, v in m.items() if k != "allowed_mentions"}
@@ -255,8 +296,11 @@ class FakeDiscord:
             return jresp(msg)
         raise ApiError(404, error_body(0, "404: Not Found"))
 
-    def _interaction_callback(self, interaction_id: str, body: dict[str, Any]) -> web.Response:
+    def _interaction_callback(self, interaction_id: str, token: str,
+                              body: dict[str, Any]) -> web.Response:
         data = body.get("data") or {}
+        if body.get("type") == 5 and data.get("flags", 0) & EPHEMERAL:
+            self._ephemeral_defers.add(token)
         if body.get("type") == 9:
             check_modal(data)
         elif body.get("type") in (4, 7):
@@ -271,6 +315,8 @@ class FakeDiscord:
         }
         if body.get("type") in (4, 7):
             answer["resource"] = {"type": body["type"], "message": self._message("5000", data)}
+            self.shown.append({**answer["resource"]["message"], "flags": data.get("flags", 0),
+                               "token": token})
         return jresp(answer)
 
     def _dm_channel(self, user_id: str) -> dict[str, Any]:

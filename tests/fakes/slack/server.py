@@ -172,6 +172,10 @@ class FakeSlack(SlackState):
         handler = METHODS.get(method)
         if handler is None:
             return error("unknown_method")
+        wait = self.limits.retry_after(method, team.id)
+        if wait is not None:
+            return web.json_response({"ok": False, "error": "ratelimited"}, status=429,
+                                     headers={"Retry-After": str(wait)})
         return await handler(self, team, params)
 
     async def _params(self, request: web.Request) -> dict[str, Any]:

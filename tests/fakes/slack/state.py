@@ -12,6 +12,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+from tests.fakes.slack.limits import SlackLimits
+
 
 @dataclass
 class Call:
@@ -59,6 +61,7 @@ class SlackState:
         self.rules: list[Rule] = []
         self.uploads: dict[str, dict[str, Any]] = {}  # file id -> announced upload (files.py)
         self.files: list[dict[str, Any]] = []  # files shared by completeUploadExternal
+        self.limits = SlackLimits()  # Slack's per-method rate limits (see limits.py)
         self._ids = itertools.count(1)
         self._ts = itertools.count(1)
 
@@ -105,6 +108,10 @@ class SlackState:
     def delete_channel(self, channel: str) -> None:
         self.channels.pop(channel, None)
         self.members.pop(channel, None)
+
+    def advance(self, seconds: float) -> None:
+        """Let time pass for the rate limits (a minute without waiting a minute)."""
+        self.limits.offset += seconds
 
     def revoke(self, team: str) -> None:
         self.teams[team].revoked = True

@@ -80,6 +80,25 @@ async def conversations_invite(state: SlackState, team: Team, p: Params) -> web.
     return web.json_response({"ok": True, "channel": ch})
 
 
+async def conversations_kick(state: SlackState, team: Team, p: Params) -> web.Response:
+    """Slack refuses group DMs, the bot itself, and someone not in the conversation."""
+    ch, err = state.access(team, str(p.get("channel", "")))
+    if err:
+        return error(err)
+    assert ch is not None
+    if ch.get("is_mpim") or ch.get("is_im"):
+        return error("method_not_supported_for_channel_type")
+    user = str(p.get("user", ""))
+    if user not in state.users:
+        return error("user_not_found")
+    if user == team.bot_user:
+        return error("cant_kick_self")
+    if user not in state.members[ch["id"]]:
+        return error("not_in_channel")
+    state.members[ch["id"]].discard(user)
+    return web.json_response({"ok": True})
+
+
 async def conversations_archive(state: SlackState, team: Team, p: Params) -> web.Response:
     ch = state.channels.get(p["channel"])
     if ch is not None and ch.get("is_mpim"):
@@ -194,14 +213,20 @@ def _history(state: SlackState, team: Team, p: Params, thread: str | None) -> we
         return error(err)
     want_meta = flag(p.get("include_all_metadata"))
     found = [m for m in state.messages if m["channel"] == p["channel"] and not m["ephemeral_to"]
-             and (thread is None or m["ts"] == thread or m["thread_ts"] == thread)]
+             and (thread is None or m["ts"] == thread or m["thread_ts"] == thread)
+             and float(m["ts"]) > float(p.get("oldest") or 0)]
+    newest_first = list(reversed(found))
+    start = int(p.get("cursor") or 0)
+    page = min(int(p.get("limit") or 100), state.limits.history_page)  # Slack clamps `limit`
     out = []
-    for m in reversed(found[-int(p.get("limit") or 100):]):
+    for m in newest_first[start:start + page]:
         item = {"type": "message", "ts": m["ts"], "text": m["text"]}
         if want_meta and m.get("metadata"):
             item["metadata"] = m["metadata"]
         out.append(item)
-    return web.json_response({"ok": True, "messages": out, "has_more": False})
+    more = start + page < len(newest_first)
+    return web.json_response({"ok": True, "messages": out, "has_more": more,
+                              "response_metadata": {"next_cursor": str(start + page) if more else ""}})
 
 
 async def conversations_history(state: SlackState, team: Team, p: Params) -> web.Response:
@@ -273,6 +298,7 @@ METHODS: dict[str, Method] = {
     "conversations.list": conversations_list,
     "conversations.invite": conversations_invite,
     "conversations.archive": conversations_archive,
+    "conversations.kick": conversations_kick,
     "conversations.join": conversations_join,
     "conversations.open": conversations_open,
     "conversations.close": conversations_close,
