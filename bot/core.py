@@ -23,6 +23,7 @@ from bot.handlers import ACTION_HANDLERS, HANDLERS, Ctx
 from bot.ports import Identity
 from bot.presenters import home as present_home
 from bot.presenters import programs as present_programs
+from bot.presenters import progress as present_progress
 from bot.presenters import weekly as present_weekly
 from bot.presenters.errors import explain
 from bot.replies import Reply, error
@@ -33,6 +34,10 @@ from circles.usecases import context, insight, lookup, weekly
 
 Clock = Callable[[], dt.datetime]
 T = TypeVar("T")
+
+# Coordinator commands whose cost grows with the program (a round's worth of circles): the
+# platform is told "working on it" at once and the answer follows when it is ready.
+LONG_REQUESTS: tuple[type[c.Request], ...] = (c.Health, c.RoundPreview, c.RoundPublish)
 
 
 class CircleBot:
@@ -69,6 +74,23 @@ class CircleBot:
             return self._lane(c.parse(text, today=self.today()))
         except c.ParseError:
             return self.executor
+
+    def is_long(self, request: c.Request | str) -> bool:
+        """Whether this command may take seconds (health, preview, publish of a big program):
+        adapters then acknowledge with ``working_on_it`` at once and answer later. Decided
+        from the grammar alone (pure, no database), so it can run before the ack."""
+        if isinstance(request, str):
+            try:
+                request = c.parse(request, today=self.today())
+            except c.ParseError:
+                return False
+        return isinstance(request, LONG_REQUESTS)
+
+    def working_on_it(self, request: c.Request | str) -> Reply:
+        """The interim answer to a long command."""
+        if isinstance(request, str):
+            request = c.parse(request, today=self.today())
+        return present_progress.working_on_it(" ".join(c.spec_for(request).path))
 
     def close(self) -> None:
         """Let queued work finish and stop the worker threads."""

@@ -144,6 +144,18 @@ class SlackListeners:
         return await self.identities.resolve(client, team, context.user_id or "", channel,
                                              name)
 
+    def _interim(self, text: str) -> dict[str, Any]:
+        """The ack's body: empty for everyday commands; for a long coordinator command
+        (health, preview, publish of a big program) "working on it" at once, the answer
+        following through response_url. Decided by the grammar alone: no I/O before the ack."""
+        try:
+            if self.core.is_long(text):
+                return {"response_type": "ephemeral",
+                        **message_kwargs(self.core.working_on_it(text))}
+        except Exception:  # the ack must go out whatever the text is
+            log.exception("could not word the interim answer")
+        return {}
+
     async def _run(self, call: Awaitable[Reply | None]) -> Reply | None:
         try:
             return await call
@@ -180,7 +192,8 @@ class SlackListeners:
     async def on_command(self, ack: Callable[..., Awaitable[None]], command: dict[str, Any],
                          context: AsyncBoltContext, client: AsyncWebClient,
                          respond: Respond, request: AsyncBoltRequest | None = None) -> None:
-        await ack()
+        text = unescape(command.get("text") or "")
+        await ack(**self._interim(text))
         if not await self._first_time(request, context.team_id):
             return
         who = await self._who(context, client, command.get("channel_id"),
@@ -188,7 +201,7 @@ class SlackListeners:
         if who is None:
             await respond(text=FOREIGN, response_type="ephemeral")
             return
-        reply = await self._run(self.core.handle_command(who, unescape(command.get("text") or "")))
+        reply = await self._run(self.core.handle_command(who, text))
         await self._answer(reply, who, client, respond=respond,
                            trigger_id=command.get("trigger_id"),
                            response_url=command.get("response_url"))
