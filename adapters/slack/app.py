@@ -19,6 +19,9 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_bolt.middleware.authorization.async_single_team_authorization import (
+    AsyncSingleTeamAuthorization,
+)
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -373,6 +376,19 @@ class SlackListeners:
         except SlackApiError as exc:
             log.warning("could not reach %s in team %s at all: %s", user, team,
                         to_delivery_error(exc))
+
+
+async def warm_up(app: AsyncApp) -> None:
+    """Token mode: Bolt asks Slack ``auth.test`` before acknowledging its first request, and
+    a burst of first requests would each ask (and wait). Asked once here, before listening,
+    no ack ever waits for it. A failure is left for Bolt to report per request as usual."""
+    for middleware in app._async_middleware_list:  # Bolt's own list; no public accessor
+        if isinstance(middleware, AsyncSingleTeamAuthorization) \
+                and middleware.auth_test_result is None:
+            try:
+                middleware.auth_test_result = await app.client.auth_test()
+            except SlackApiError as exc:
+                log.warning("auth.test at start failed: %s", exc)
 
 
 def build_app(core: CircleBot, config: Config, *, client: AsyncWebClient | None = None,

@@ -15,6 +15,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 
+from adapters.slack.app import warm_up
 from bot.config import Config, ConfigError, SlackConfig
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,7 @@ def http_app(app: AsyncApp, path: str = "/slack/events") -> web.Application:
 
 async def run_slack(app: AsyncApp, sc: SlackConfig) -> None:
     """Serves ``app`` in the configured mode until cancelled."""
+    await warm_up(app)
     if sc.mode == "socket":
         handler = AsyncSocketModeHandler(app, app_token=sc.app_token)
         try:
