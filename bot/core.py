@@ -38,6 +38,8 @@ T = TypeVar("T")
 # Coordinator commands whose cost grows with the program (a round's worth of circles): the
 # platform is told "working on it" at once and the answer follows when it is ready.
 LONG_REQUESTS: tuple[type[c.Request], ...] = (c.Health, c.RoundPreview, c.RoundPublish)
+# Long and read-only: a second ask while the first is being worked out shares its answer.
+SHARED_REQUESTS: tuple[type[c.Request], ...] = (c.Health,)
 
 
 class CircleBot:
@@ -56,6 +58,7 @@ class CircleBot:
         # queue for.
         self.coordinator_executor = coordinator_executor or ThreadPoolExecutor(
             max_workers=1, thread_name_prefix="circlebot-coordinator")
+        self._shared: dict[tuple[object, ...], asyncio.Future[Reply]] = {}
 
     async def _offload(self, fn: Callable[..., T], *args: object,
                        lane: Executor | None = None) -> T:
@@ -100,12 +103,29 @@ class CircleBot:
     # ------------------------------------------------------------ adapter API
 
     async def handle_command(self, who: Identity, text: str) -> Reply:
+        try:
+            request: c.Request | None = c.parse(text, today=self.today())
+        except c.ParseError:
+            request = None
+        if isinstance(request, SHARED_REQUESTS):
+            return await self.handle_request(who, request)
         return await self._offload(self.handle_command_sync, who, text,
                                    lane=self._lane_for_text(text))
 
     async def handle_request(self, who: Identity, request: c.Request) -> Reply:
-        return await self._offload(self.handle_request_sync, who, request,
-                                   lane=self._lane(request))
+        if not isinstance(request, SHARED_REQUESTS):
+            return await self._offload(self.handle_request_sync, who, request,
+                                       lane=self._lane(request))
+        # A coordinator re-asking for a big program's health while it is being worked out
+        # shares that answer instead of queueing another computation behind it.
+        key = (who.platform, who.workspace, who.user, who.is_admin, request)
+        shared = self._shared.get(key)
+        if shared is None:
+            shared = asyncio.ensure_future(self._offload(
+                self.handle_request_sync, who, request, lane=self._lane(request)))
+            self._shared[key] = shared
+            shared.add_done_callback(lambda _: self._shared.pop(key, None))
+        return await asyncio.shield(shared)
 
     async def handle_action(self, who: Identity, action: str, value: str) -> Reply:
         return await self._offload(self.handle_action_sync, who, action, value)
