@@ -139,8 +139,6 @@ def serve(db_url: str, api_base: str, token: str, port: int, workers: int) -> No
     sc = config.slack
     sc.mode, sc.host, sc.port = "http", "127.0.0.1", port
     sc.signing_secret, sc.bot_token, sc.api_base_url = SECRET, token, api_base
-    if os.environ.get("LOAD13_SWITCH"):
-        sys.setswitchinterval(float(os.environ["LOAD13_SWITCH"]))
     app = build(config, migrate=False)
     slack = build_slack(app.bot, config)
     asyncio.run(run_slack(slack.app, config.slack))
