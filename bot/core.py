@@ -24,6 +24,7 @@ from bot.handlers import ACTION_HANDLERS, HANDLERS, Ctx
 from bot.ports import Identity
 from bot.presenters import home as present_home
 from bot.presenters import programs as present_programs
+from bot.presenters import progress as present_progress
 from bot.presenters import weekly as present_weekly
 from bot.presenters.errors import database_unavailable, explain
 from bot.replies import Reply, error
@@ -35,6 +36,12 @@ from circles.usecases import context, insight, lookup, weekly
 
 Clock = Callable[[], dt.datetime]
 T = TypeVar("T")
+
+# Coordinator commands whose cost grows with the program (a round's worth of circles): the
+# platform is told "working on it" at once and the answer follows when it is ready.
+LONG_REQUESTS: tuple[type[c.Request], ...] = (c.Health, c.RoundPreview, c.RoundPublish)
+# Long and read-only: a second ask while the first is being worked out shares its answer.
+SHARED_REQUESTS: tuple[type[c.Request], ...] = (c.Health,)
 
 
 class CircleBot:
@@ -56,6 +63,7 @@ class CircleBot:
         # Called with the person's identity after forget-me succeeded, so adapters drop what
         # they cache about them (the Slack identity cache) too.
         self.forget_hooks: list[Callable[[Identity], None]] = []
+        self._shared: dict[tuple[object, ...], asyncio.Future[Reply]] = {}
 
     async def _offload(self, fn: Callable[..., T], *args: object,
                        lane: Executor | None = None) -> T:
@@ -75,6 +83,23 @@ class CircleBot:
         except c.ParseError:
             return self.executor
 
+    def is_long(self, request: c.Request | str) -> bool:
+        """Whether this command may take seconds (health, preview, publish of a big program):
+        adapters then acknowledge with ``working_on_it`` at once and answer later. Decided
+        from the grammar alone (pure, no database), so it can run before the ack."""
+        if isinstance(request, str):
+            try:
+                request = c.parse(request, today=self.today())
+            except c.ParseError:
+                return False
+        return isinstance(request, LONG_REQUESTS)
+
+    def working_on_it(self, request: c.Request | str) -> Reply:
+        """The interim answer to a long command."""
+        if isinstance(request, str):
+            request = c.parse(request, today=self.today())
+        return present_progress.working_on_it(" ".join(c.spec_for(request).path))
+
     def close(self) -> None:
         """Let queued work finish and stop the worker threads."""
         self.executor.shutdown(wait=True)
@@ -83,12 +108,29 @@ class CircleBot:
     # ------------------------------------------------------------ adapter API
 
     async def handle_command(self, who: Identity, text: str) -> Reply:
+        try:
+            request: c.Request | None = c.parse(text, today=self.today())
+        except c.ParseError:
+            request = None
+        if isinstance(request, SHARED_REQUESTS):
+            return await self.handle_request(who, request)
         return await self._offload(self.handle_command_sync, who, text,
                                    lane=self._lane_for_text(text))
 
     async def handle_request(self, who: Identity, request: c.Request) -> Reply:
-        return await self._offload(self.handle_request_sync, who, request,
-                                   lane=self._lane(request))
+        if not isinstance(request, SHARED_REQUESTS):
+            return await self._offload(self.handle_request_sync, who, request,
+                                       lane=self._lane(request))
+        # A coordinator re-asking for a big program's health while it is being worked out
+        # shares that answer instead of queueing another computation behind it.
+        key = (who.platform, who.workspace, who.user, who.is_admin, request)
+        shared = self._shared.get(key)
+        if shared is None:
+            shared = asyncio.ensure_future(self._offload(
+                self.handle_request_sync, who, request, lane=self._lane(request)))
+            self._shared[key] = shared
+            shared.add_done_callback(lambda _: self._shared.pop(key, None))
+        return await asyncio.shield(shared)
 
     async def handle_action(self, who: Identity, action: str, value: str) -> Reply:
         return await self._offload(self.handle_action_sync, who, action, value)

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
-from sqlalchemy import Row, insert, text
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Row, any_, bindparam, insert, text
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 
 def insert_rows(session: Session, model: Any, rows: list[dict[str, Any]],
@@ -34,11 +35,39 @@ def insert_rows(session: Session, model: Any, rows: list[dict[str, Any]],
     sql = (f"INSERT INTO {table.name} ({', '.join(cols)}) SELECT {', '.join(cols)}"
            f" FROM json_to_recordset(CAST(:rows AS json)) AS x({typed})"
            + (f" RETURNING {', '.join(returning)}" if returning else ""))
-    result = session.execute(text(sql), {"rows": json.dumps(rows, default=_jsonable)})
+    result = session.execute(text(sql), {"rows": json.dumps(_plain(rows, cols), default=_jsonable)})
     return list(result.all()) if returning else []
+
+
+def _plain(rows: list[dict[str, Any]], cols: list[str]) -> list[dict[str, Any]]:
+    """Dates as ISO text before encoding, each distinct value converted once: a sweep's rows
+    share one timestamp, and the encoder's per-value fallback is its slowest path."""
+    stamps = [c for c in cols if isinstance(rows[0][c], dt.datetime | dt.date)]
+    if not stamps:
+        return rows
+    iso: dict[Any, str] = {}
+    out = []
+    for row in rows:
+        row = dict(row)
+        for c in stamps:
+            v = row[c]
+            if v is not None:
+                row[c] = iso.get(v) or iso.setdefault(v, v.isoformat())
+        out.append(row)
+    return out
 
 
 def _jsonable(value: Any) -> Any:
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     raise TypeError(f"{type(value).__name__} is not a column value")
+
+
+def among(session: Session, column: InstrumentedAttribute[Any],
+          values: Collection[Any]) -> ColumnElement[bool]:
+    """``column IN (values)`` for a long list: on PostgreSQL one array parameter
+    (``column = ANY(:values)``), so thousands of keys cost the driver and the server one
+    value instead of thousands of placeholders to build and parse; elsewhere a plain IN."""
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(values)

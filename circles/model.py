@@ -192,7 +192,14 @@ class PairHistory(Base):
     """Who has met whom, so matching can avoid repeats within a program's window."""
 
     __tablename__ = "pair_history"
-    __table_args__ = (UniqueConstraint("round_id", "member_a", "member_b"),)
+    __table_args__ = (
+        UniqueConstraint("round_id", "member_a", "member_b"),
+        # 0008_perf13b: one member's pairs (late placement, rematch, joining) and a program's
+        # window (matching) without reading every past round
+        Index("ix_pair_history_member_a", "member_a", "program_id", "round_number"),
+        Index("ix_pair_history_member_b", "member_b", "program_id", "round_number"),
+        Index("ix_pair_history_program_round", "program_id", "round_number"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from circles.bulk import insert_rows
+from circles.bulk import among, insert_rows
 from circles.db import unit_of_work
 from circles.model import JobRun
 
@@ -51,7 +51,7 @@ def done_keys(session: Session, workspace_id: int, keys: list[str]) -> set[str]:
     found: set[str] = set()
     for i in range(0, len(keys), CHUNK):
         found.update(session.scalars(select(JobRun.key).where(
-            JobRun.workspace_id == workspace_id, JobRun.key.in_(keys[i : i + CHUNK]))))
+            JobRun.workspace_id == workspace_id, among(session, JobRun.key, keys[i : i + CHUNK]))))
     return found
 
 

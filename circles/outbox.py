@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from circles import clock
-from circles.bulk import insert_rows
+from circles.bulk import among, insert_rows
 from circles.model import (
     AuditEvent,
     Circle,
@@ -272,7 +272,8 @@ def existing_keys(session: Session, workspace_id: int, keys: Collection[str]) ->
     wanted = list(keys)
     for i in range(0, len(wanted), 1000):
         found.update(session.scalars(select(OutboxMessage.key).where(
-            OutboxMessage.workspace_id == workspace_id, OutboxMessage.key.in_(wanted[i : i + 1000]))))
+            OutboxMessage.workspace_id == workspace_id,
+            among(session, OutboxMessage.key, wanted[i : i + 1000]))))
     return found
 
 

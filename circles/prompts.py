@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from circles.bulk import among
 from circles.model import Circle, Prompt, PromptPost, Round
 
 
@@ -135,14 +136,10 @@ def pick_prompt(circle_id: int, prompts: list[BankPrompt], used: Iterable[str]) 
             return p
         break
 
-    base = hashlib.sha1(f"{circle_id}:".encode())
-
-    def order(p: BankPrompt) -> bytes:  # the digest orders as its hex would, at half the cost
-        h = base.copy()
-        h.update(p.key.encode())
-        return h.digest()
-
-    return min(fresh, key=order)
+    prefix = f"{circle_id}:".encode()
+    sha1 = hashlib.sha1
+    # the digest orders as its hex would, at half the cost
+    return min(fresh, key=lambda p: sha1(prefix + p.key.encode()).digest())
 
 
 def choose_prompt(session: Session, circle: Circle, cycle: int) -> BankPrompt:
@@ -167,7 +164,7 @@ def choose_prompts(session: Session, workspace_id: int, program_id: int,
     used: dict[int, list[str]] = {cid: [] for cid in wanted}
     rows = session.execute(
         select(PromptPost.circle_id, PromptPost.prompt_key)
-        .where(PromptPost.workspace_id == workspace_id, PromptPost.circle_id.in_(wanted))
+        .where(PromptPost.workspace_id == workspace_id, among(session, PromptPost.circle_id, wanted))
     )
     for cid, key in rows:
         used[cid].append(key)

@@ -14,6 +14,8 @@ from bot.bootstrap import build
 from bot.config import Config, ConfigError, load
 from bot.core import CircleBot
 from tests.builders import Clock, person
+from tests.test_long_commands import coordinator_job_held, engine_of
+from tests.test_request_cost import counting
 
 EXAMPLE = Path(__file__).parents[1] / "config.example.toml"
 
@@ -72,23 +74,32 @@ async def test_a_coordinators_long_command_never_holds_up_members(db):
     cfg.bot.workers = 1
     cfg.bot.coordinators = ["console:acme:coord"]
     bot = CircleBot(db, cfg, clock=Clock())
-    release = threading.Event()
-    started = threading.Event()
-    real = bot.handle_command_sync
+    with coordinator_job_held(engine_of(db)) as held:
+        health = asyncio.ensure_future(bot.handle_command(person("coord"), "health"))
+        await held.until_started()
+        # the coordinator's health is still being worked out; a member's status comes back
+        status = await asyncio.wait_for(bot.handle_command(person("ann"), "status"), timeout=20)
+        assert status.title == "Your status"
+        assert not health.done()
+        held.release.set()
+        assert (await health).tone != "error"
+    bot.close()
 
-    def slow_health(who, text):  # type: ignore[no-untyped-def]
-        if text == "health":
-            started.set()
-            release.wait(timeout=30)
-        return real(who, text)
 
-    bot.handle_command_sync = slow_health  # type: ignore[method-assign]
-    health = asyncio.ensure_future(bot.handle_command(person("coord"), "health"))
-    await asyncio.to_thread(started.wait, 30)
-    # the coordinator's health is still being worked out; a member's status comes back anyway
-    status = await asyncio.wait_for(bot.handle_command(person("ann"), "status"), timeout=20)
-    assert status.title == "Your status"
-    assert not health.done()
-    release.set()
-    assert (await health).tone != "error"
+async def test_asking_for_health_again_while_it_is_worked_out_shares_the_answer(db):
+    cfg = Config()
+    cfg.bot.coordinators = ["console:acme:coord"]
+    bot = CircleBot(db, cfg, clock=Clock())
+    engine = engine_of(db)
+    alone = await bot.handle_command(person("coord"), "health")  # also creates the member
+    with counting(engine) as once:
+        await bot.handle_command(person("coord"), "health")
+    with coordinator_job_held(engine) as held, counting(engine) as statements:
+        first = asyncio.ensure_future(bot.handle_command(person("coord"), "health"))
+        await held.until_started()
+        again = asyncio.ensure_future(bot.handle_command(person("coord"), "health"))
+        held.release.set()
+        replies = await asyncio.gather(first, again)
+    assert replies[0] == replies[1] and replies[0].text == alone.text
+    assert len(statements) - len(once) < len(once)  # worked out once for the two asks
     bot.close()

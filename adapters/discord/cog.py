@@ -79,7 +79,8 @@ class CircleCog(commands.GroupCog, group_name="circle", group_description="Peer-
                 await send_reply(interaction, error(exc.message, exc.usage))
                 return
             who = identity(interaction)
-            await run_and_reply(interaction, self.client.core.handle_request(who, request))
+            await run_and_reply(interaction, self.client.core.handle_request(who, request),
+                                long=self.client.core.is_long(request))
 
         return run
 

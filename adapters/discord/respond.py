@@ -67,11 +67,13 @@ def identity(interaction: discord.Interaction[Any], guild_hint: str | None = Non
 
 
 async def run_and_reply(
-    interaction: discord.Interaction[Any], work: Awaitable[Reply], guild_hint: str | None = None
+    interaction: discord.Interaction[Any], work: Awaitable[Reply], guild_hint: str | None = None,
+    *, long: bool = False,
 ) -> None:
-    """Run the core call, acknowledging in time, and send its Reply."""
+    """Run the core call, acknowledging in time, and send its Reply. A ``long`` command
+    (health, preview, publish of a big program) is deferred at once: it will take seconds."""
     delay = client_of(interaction).config.discord.defer_after_seconds
-    if delay <= 0:  # configured to always defer (also how tests exercise this path)
+    if delay <= 0 or long:  # always defer when configured so (and how tests exercise this)
         await _defer_privately(interaction)
     task = asyncio.ensure_future(work)
     done, _ = await asyncio.wait({task}, timeout=max(delay, 0.0))

@@ -19,6 +19,9 @@ from typing import TYPE_CHECKING, Any
 from slack_bolt.async_app import AsyncApp, AsyncBoltRequest
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_bolt.middleware.authorization.async_single_team_authorization import (
+    AsyncSingleTeamAuthorization,
+)
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
@@ -152,6 +155,18 @@ class SlackListeners:
         return await self.identities.resolve(client, team, context.user_id or "", channel,
                                              name)
 
+    def _interim(self, text: str) -> dict[str, Any]:
+        """The ack's body: empty for everyday commands; for a long coordinator command
+        (health, preview, publish of a big program) "working on it" at once, the answer
+        following through response_url. Decided by the grammar alone: no I/O before the ack."""
+        try:
+            if self.core.is_long(text):
+                return {"response_type": "ephemeral",
+                        **message_kwargs(self.core.working_on_it(text))}
+        except Exception:  # the ack must go out whatever the text is
+            log.exception("could not word the interim answer")
+        return {}
+
     async def _run(self, call: Awaitable[Reply | None]) -> Reply | None:
         try:
             return await call
@@ -188,7 +203,8 @@ class SlackListeners:
     async def on_command(self, ack: Callable[..., Awaitable[None]], command: dict[str, Any],
                          context: AsyncBoltContext, client: AsyncWebClient,
                          respond: Respond, request: AsyncBoltRequest | None = None) -> None:
-        await ack()
+        text = unescape(command.get("text") or "")
+        await ack(**self._interim(text))
         if not await self._first_time(request, context.team_id):
             return
         who = await self._who(context, client, command.get("channel_id"),
@@ -196,7 +212,7 @@ class SlackListeners:
         if who is None:
             await respond(text=FOREIGN, response_type="ephemeral")
             return
-        reply = await self._run(self.core.handle_command(who, unescape(command.get("text") or "")))
+        reply = await self._run(self.core.handle_command(who, text))
         await self._answer(reply, who, client, respond=respond,
                            trigger_id=command.get("trigger_id"),
                            response_url=command.get("response_url"))
@@ -393,6 +409,19 @@ class SlackListeners:
         except SlackApiError as exc:
             log.warning("could not reach %s in team %s at all: %s", user, team,
                         to_delivery_error(exc))
+
+
+async def warm_up(app: AsyncApp) -> None:
+    """Token mode: Bolt asks Slack ``auth.test`` before acknowledging its first request, and
+    a burst of first requests would each ask (and wait). Asked once here, before listening,
+    no ack ever waits for it. A failure is left for Bolt to report per request as usual."""
+    for middleware in app._async_middleware_list:  # Bolt's own list; no public accessor
+        if isinstance(middleware, AsyncSingleTeamAuthorization) \
+                and middleware.auth_test_result is None:
+            try:
+                middleware.auth_test_result = await app.client.auth_test()
+            except SlackApiError as exc:
+                log.warning("auth.test at start failed: %s", exc)
 
 
 def build_app(core: CircleBot, config: Config, *, client: AsyncWebClient | None = None,

@@ -19,6 +19,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack.app import warm_up
 from bot.config import Config, ConfigError, SlackConfig
 
 log = logging.getLogger(__name__)
@@ -122,6 +123,7 @@ async def run_slack(app: AsyncApp, sc: SlackConfig) -> None:
     """Serves ``app`` in the configured mode until cancelled. In Socket Mode with OAuth, the
     install and redirect pages are still served over HTTP (a browser has to reach them)."""
     await check_tokens(app, sc)
+    await warm_up(app)
     if sc.mode == "socket":
         handler = AsyncSocketModeHandler(app, app_token=sc.app_token)
         pages: web.AppRunner | None = None

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from circles import clock, notices
-from circles.bulk import insert_rows
+from circles.bulk import among, insert_rows
 from circles.errors import DomainError
 from circles.model import (
     CheckIn,
@@ -85,7 +85,7 @@ def post_prompts(session: Session, workspace_id: int, program_id: int, circle_id
     if not circle_ids:
         return 0
     existing = set(session.scalars(select(PromptPost.circle_id).where(
-        PromptPost.workspace_id == workspace_id, PromptPost.circle_id.in_(circle_ids),
+        PromptPost.workspace_id == workspace_id, among(session, PromptPost.circle_id, circle_ids),
         PromptPost.cycle == cycle)))
     todo = [cid for cid in circle_ids if cid not in existing]
     if not todo:
@@ -110,7 +110,7 @@ def request_checkins(session: Session, workspace_id: int, circle_ids: list[int],
     if not circle_ids:
         return 0
     prompted = set(session.scalars(select(PromptPost.circle_id).where(
-        PromptPost.workspace_id == workspace_id, PromptPost.circle_id.in_(circle_ids),
+        PromptPost.workspace_id == workspace_id, among(session, PromptPost.circle_id, circle_ids),
         PromptPost.cycle == cycle)))
     return enqueue_many(session, workspace_id, [
         (f"checkin:{cid}:{cycle}", "post", f"circle:{cid}",

@@ -64,6 +64,7 @@ class FakeSlack(SlackState):
         self.in_flight = Requests()
         self._ws: web.WebSocketResponse | None = None
         self._ws_ready = asyncio.Event()
+        self.peers: set[Any] = set()  # (host, port) of every TCP connection that reached us
         app = web.Application()
         app.router.add_get("/link", self._socket)
         app.router.add_post("/hooks/{tail:.*}", self._hook)
@@ -117,7 +118,12 @@ class FakeSlack(SlackState):
 
     # ------------------------------------------------------------ HTTP
 
+    def _seen(self, request: web.Request) -> None:
+        if request.transport is not None:
+            self.peers.add(request.transport.get_extra_info("peername"))
+
     async def _hook(self, request: web.Request) -> web.Response:
+        self._seen(request)
         with self.in_flight.handling():
             if self.hooks_expired:
                 return web.Response(status=404, text="expired_url")
@@ -135,6 +141,7 @@ class FakeSlack(SlackState):
             return web.Response(text="ok")
 
     async def _api(self, request: web.Request) -> web.Response:
+        self._seen(request)
         with self.in_flight.handling():
             return await self._answer(request)
 
