@@ -126,7 +126,7 @@ async def test_discord_health_is_deferred_at_once_and_answered_as_a_follow_up(
         fake.add_guild("4000")
         async with logged_in(CircleClient(core, config)) as client:
             h = Harness(client, fake)
-            payload = slash(("health",), user_id="600", permissions=MANAGE_GUILD)
+            payload = slash(("health", "show"), user_id="600", permissions=MANAGE_GUILD)
             callback = f"/interactions/{payload['id']}/{payload['token']}/callback"
             followups = rf"/webhooks/{APP_ID}/{payload['token']}"
             with coordinator_job_held(engine_of(db)) as held:
