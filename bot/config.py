@@ -112,12 +112,20 @@ class SchedulingConfig:
 
 
 @dataclass
+class HealthConfig:
+    # a pulse aggregate (average, trend, comments) is shown only when at least this many
+    # members answered it (circles.health.privacy); never below 2
+    min_pulse_respondents: int = 3
+
+
+@dataclass
 class Config:
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
     bot: BotConfig = field(default_factory=BotConfig)
     slack: SlackConfig = field(default_factory=SlackConfig)
     discord: DiscordConfig = field(default_factory=DiscordConfig)
     scheduling: SchedulingConfig = field(default_factory=SchedulingConfig)
+    health: HealthConfig = field(default_factory=HealthConfig)
 
 
 ENV = {
@@ -175,6 +183,10 @@ def _check(cfg: Config) -> None:
     cfg.bot.platform = check_platform(cfg.bot.platform)
     if not isinstance(cfg.bot.workers, int) or not 1 <= cfg.bot.workers <= 15:
         raise ConfigError(f"[bot] workers = {cfg.bot.workers!r}: use a whole number from 1 to 15")
+    n = cfg.health.min_pulse_respondents
+    if isinstance(n, bool) or not isinstance(n, int) or n < 2:
+        raise ConfigError(f"[health] min_pulse_respondents = {n!r}: use a whole number of at least 2 "
+                          "(one answer shown as an average would name its author)")
     sc = cfg.scheduling
     try:
         rules.parse_hhmm(str(sc.digest_time))

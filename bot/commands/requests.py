@@ -248,3 +248,9 @@ class ProgramRename(Request):
 
 def request_fields(request: Request) -> dict[str, Any]:
     return {f.name: getattr(request, f.name) for f in fields(request)}
+
+
+@dataclass(frozen=True)
+class HealthCircle(Request):
+    number: int = 0
+    program: str = ""

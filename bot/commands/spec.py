@@ -23,6 +23,7 @@ from bot.commands.requests import (
     GoalNote,
     GoalSet,
     Health,
+    HealthCircle,
     Help,
     Join,
     Leave,
@@ -207,6 +208,9 @@ SPECS: list[CommandSpec] = [
     CommandSpec(("coordinators", "remove"), "Stop someone being a coordinator", CoordinatorsRemove,
                 (_a("member", "member", required=True),), coordinator_only=True,
                 example="/circle coordinators remove @alice"),
+    CommandSpec(("health", "circle"), "One circle in detail: who's quiet, check-ins, pulse, goals", HealthCircle,
+                (_a("number", "circle_number", required=True), PROGRAM_OPT), coordinator_only=True,
+                example="/circle health circle 3"),
 ]
 SPEC_BY_REQUEST: dict[type[Request], CommandSpec] = {s.request: s for s in SPECS}
 GROUPS = sorted({s.path[0] for s in SPECS if len(s.path) > 1})

@@ -73,6 +73,10 @@ MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
                                       "stays where they are. Ask for a rematch again to pick another circle."),
     "rematch_round_over": lambda f: (f"Round {f['number']} has ended since the rematch was proposed, so "
                                      f"{f['name']} wasn't moved."),
+    "no_round_yet": lambda f: f'"{f["program"]}" has no published round yet, so there are no circles to look at.',
+    "no_circle_in_round": lambda f: (f"Round {f['round']} has circles 1 to {f['count']}; there is no circle "
+                                     f"{f['number']}."),
+    "member_gone": lambda f: "That member is no longer in this workspace. Nothing changed.",
 }
 
 
