@@ -49,83 +49,99 @@ def _unpack(packed: int | None) -> float | None:
 
 def circles_health(session: Session, rnd: Round, now: dt.datetime, n: int, cadence_weeks: int,
                    only: int | None = None) -> list[CircleHealth]:
-    """Health of every circle of ``rnd`` (or of circle id ``only``) in five grouped reads,
-    each a single pass: the circles, their prompt counts (an index-only scan), their active
-    memberships grouped by last answered cycle, their tallies (one conditional aggregate,
-    the first and latest week with enough pulses packed into integers so no window or
-    second pass is needed), and their members' goals."""
+    """Health of every circle of ``rnd`` (or of circle id ``only``) in one statement: each
+    measure is one grouped pass over its table (prompt posts; active memberships, with who
+    is silent; the tallies, with the first and latest week that had enough pulses packed
+    into integers so no window or second pass is needed; goals), joined to the circles.
+    A round's circles are created together, so their ids form a narrow range: each pass
+    reads that range of its table instead of joining every row to ``circles``."""
     ws = rnd.workspace_id
     scope = and_(Circle.round_id == rnd.id, Circle.workspace_id == ws)
     if only is not None:
         scope = and_(scope, Circle.id == only)
-    ids = select(Circle.id).where(scope)
+    lo_id, hi_id = session.execute(select(func.min(Circle.id), func.max(Circle.id)).where(scope)).one()
+    if lo_id is None:
+        return []
 
-    def per_circle(stmt: Any) -> dict[int, tuple[Any, ...]]:
-        return {row[0]: tuple(row[1:]) for row in session.execute(stmt).all()}
+    def in_range(col: Any) -> Any:
+        return col.between(lo_id, hi_id)
 
-    circles = session.execute(select(Circle.id, Circle.number, Circle.name, Circle.kind).where(scope)
-                              .order_by(Circle.number)).all()
-    posts = per_circle(select(PromptPost.circle_id, func.count(), func.max(PromptPost.cycle))
-                       .where(PromptPost.circle_id.in_(ids)).group_by(PromptPost.circle_id))
-    members: dict[int, list[tuple[int | None, int]]] = {}
-    for cid, last, count in session.execute(
-            select(Membership.circle_id, Membership.last_answer_cycle, func.count())
-            .where(Membership.workspace_id == ws, Membership.circle_id.in_(ids), Membership.active.is_(True))
-            .group_by(Membership.circle_id, Membership.last_answer_cycle)).all():
-        members.setdefault(cid, []).append((last, int(count)))
+    posts = (select(PromptPost.circle_id, func.count().label("posts"), func.max(PromptPost.cycle).label("latest"),
+                    func.min(PromptPost.posted_at).label("first_post"))
+             .where(PromptPost.workspace_id == ws, in_range(PromptPost.circle_id))
+             .group_by(PromptPost.circle_id).cte("posts"))
+    silent_case = case((and_(posts.c.posts >= rules.SILENT_PROMPTS,
+                             or_(Membership.last_answer_cycle.is_(None),
+                                 Membership.last_answer_cycle <= posts.c.latest - rules.SILENT_PROMPTS)), 1),
+                       else_=0)
+    members = (select(Membership.circle_id, func.count().label("members"), func.sum(silent_case).label("silent"))
+               .outerjoin(posts, posts.c.circle_id == Membership.circle_id)
+               .where(Membership.workspace_id == ws, in_range(Membership.circle_id), Membership.active.is_(True))
+               .group_by(Membership.circle_id).subquery("m"))
     W = CircleWeek
     shown = W.pulses >= n
     packed = W.cycle * PACK + W.pulse_sum * 1000 + W.pulses
-    weeks = per_circle(select(W.circle_id, func.sum(W.answers), func.sum(case((W.checkins > 0, 1), else_=0)),
-                              func.sum(case((W.met > 0, 1), else_=0)), func.sum(W.pulses),
-                              func.max(W.last_activity_at), func.sum(case((shown, W.pulse_sum), else_=0)),
-                              func.sum(case((shown, W.pulses), else_=0)), func.sum(case((shown, 1), else_=0)),
-                              func.min(case((shown, packed))), func.max(case((shown, packed))))
-                       .where(W.workspace_id == ws, W.circle_id.in_(ids)).group_by(W.circle_id))
-    goals = per_circle(select(Membership.circle_id, func.count(Goal.id),
-                              func.sum(case((Goal.done.is_(True), 1), else_=0)))
-                       .join(Goal, and_(Goal.member_id == Membership.member_id, Goal.workspace_id == ws))
-                       .where(Membership.workspace_id == ws, Membership.circle_id.in_(ids),
-                              Membership.active.is_(True)).group_by(Membership.circle_id))
-    quiet_from = {}
-    idle = [cid for cid, *_ in circles if cid in posts and cid not in weeks]
-    if idle and rnd.status != "ended":  # circles with prompts and no activity at all: quiet since the first
-        quiet_from = per_circle(select(PromptPost.circle_id, func.min(PromptPost.posted_at))
-                                .where(PromptPost.workspace_id == ws, PromptPost.circle_id.in_(idle))
-                                .group_by(PromptPost.circle_id))
+    weeks = (select(W.circle_id, func.sum(W.answers).label("answers"),
+                    func.sum(case((W.checkins > 0, 1), else_=0)).label("ck_weeks"),
+                    func.sum(case((W.met > 0, 1), else_=0)).label("met_weeks"),
+                    func.sum(W.pulses).label("pulses"), func.max(W.last_activity_at).label("last"),
+                    func.sum(case((shown, W.pulse_sum), else_=0)).label("shown_sum"),
+                    func.sum(case((shown, W.pulses), else_=0)).label("shown_count"),
+                    func.sum(case((shown, 1), else_=0)).label("shown_weeks"),
+                    func.min(case((shown, packed))).label("first"), func.max(case((shown, packed))).label("latest"))
+             .where(W.workspace_id == ws, in_range(W.circle_id)).group_by(W.circle_id).subquery("w"))
+    goals = (select(Membership.circle_id, func.count(Goal.id).label("set"),
+                    func.sum(case((Goal.done.is_(True), 1), else_=0)).label("met"))
+             .join(Goal, and_(Goal.member_id == Membership.member_id, Goal.workspace_id == ws))
+             .where(Membership.workspace_id == ws, in_range(Membership.circle_id), Membership.active.is_(True))
+             .group_by(Membership.circle_id).subquery("g"))
+    rows = session.execute(
+        select(Circle.id, Circle.number, Circle.name, Circle.kind, posts.c.posts, posts.c.first_post,
+               members.c.members, members.c.silent, weeks.c.answers, weeks.c.ck_weeks, weeks.c.met_weeks,
+               weeks.c.pulses, weeks.c.last, weeks.c.shown_sum, weeks.c.shown_count, weeks.c.shown_weeks,
+               weeks.c.first, weeks.c.latest, goals.c.set, goals.c.met)
+        .outerjoin(posts, posts.c.circle_id == Circle.id).outerjoin(members, members.c.circle_id == Circle.id)
+        .outerjoin(weeks, weeks.c.circle_id == Circle.id).outerjoin(goals, goals.c.circle_id == Circle.id)
+        .where(scope).order_by(Circle.number)).all()
     ended = rnd.status == "ended"
     out = []
-    for cid, number, name, kind in circles:
-        p, latest_cycle = posts.get(cid, (0, None))
-        groups = members.get(cid, [])
-        size = sum(count for _, count in groups)
-        n_silent = sum(count for last, count in groups if is_silent(last, latest_cycle, p))
-        answers, ck_weeks, met_weeks, pulse_count, last, total, count, shown_weeks, lo, hi = weeks.get(
-            cid, (0, 0, 0, 0, None, 0, 0, 0, None, None))
+    for (cid, number, name, kind, p, first_post, size, n_silent, answers, ck_weeks, met_weeks, pulse_count, last,
+         total, count, shown_weeks, lo, hi, g_set, g_met) in rows:
+        p, size, n_silent, ck_weeks, count = int(p or 0), int(size or 0), int(n_silent or 0), int(ck_weeks or 0), \
+            int(count or 0)
         answer_rate = (int(answers or 0) / (size * p)) if size and p else None
-        meeting_rate = (int(met_weeks) / int(ck_weeks)) if ck_weeks else None
-        pulse_avg = int(total) / int(count) if count else None
+        meeting_rate = (int(met_weeks or 0) / ck_weeks) if ck_weeks else None
+        pulse_avg = int(total) / count if count else None
         first, latest = _unpack(lo), _unpack(hi)
         trend = latest - first if first is not None and latest is not None and lo != hi else None
         last = _aware(last)
-        quiet_since = last or _aware(quiet_from.get(cid, (None,))[0])
-        g_set, g_met = goals.get(cid, (0, 0))
         risks = [] if ended else rules.risks(
-            members=size, prompts=p, answer_rate=answer_rate, checkin_weeks=int(ck_weeks),
+            members=size, prompts=p, answer_rate=answer_rate, checkin_weeks=ck_weeks,
             meeting_rate=meeting_rate, pulse_avg=pulse_avg, pulse_first=first, pulse_last=latest,
-            shown_weeks=int(shown_weeks or 0), silent=n_silent, since=quiet_since, now=now,
+            shown_weeks=int(shown_weeks or 0), silent=n_silent, since=last or _aware(first_post), now=now,
             cadence_weeks=cadence_weeks)
         out.append(CircleHealth(cid, number, name, kind, size, p, answer_rate, meeting_rate, pulse_avg, trend,
-                                last, risks, first, latest, n_silent, int(g_set), int(g_met or 0),
+                                last, risks, first, latest, n_silent, int(g_set or 0), int(g_met or 0),
                                 bool(pulse_count) and not count))
     return out
 
 
-def members_to_rematch(session: Session, rnd: Round, limit: int = REMATCH_LISTED) -> list[RematchCandidate]:
+def members_to_rematch(session: Session, rnd: Round, limit: int = REMATCH_LISTED,
+                       circles: list[CircleHealth] | None = None) -> list[RematchCandidate]:
     """Members who answered none of their circle's prompts of its last two cycles, by circle
-    number then member id: the first ``limit``. Chosen by participation only, never by pulse."""
+    number then member id: the first ``limit``. Chosen by participation only, never by
+    pulse. Given the round's ``circles_health``, only circles with silent members are read."""
     ws = rnd.workspace_id
     scope = and_(Circle.round_id == rnd.id, Circle.workspace_id == ws)
+    if circles is not None:
+        wanted, total = [], 0
+        for c in circles:
+            if c.silent and total < limit:
+                wanted.append(c.circle_id)
+                total += c.silent
+        if not wanted:
+            return []
+        scope = and_(scope, Circle.id.in_(wanted))
     latest = (select(PromptPost.circle_id, func.count().label("posts"), func.max(PromptPost.cycle).label("latest"))
               .join(Circle, Circle.id == PromptPost.circle_id).where(scope)
               .group_by(PromptPost.circle_id).subquery())
@@ -154,7 +170,7 @@ def program_health(session: Session, program: Program, now: dt.datetime,
     circles = circles_health(session, rnd, now, n, cadence_weeks)
     ended = rnd.status == "ended"
     total_silent = 0 if ended else sum(c.silent for c in circles)
-    rematch = members_to_rematch(session, rnd) if total_silent else []
+    rematch = members_to_rematch(session, rnd, circles=circles) if total_silent else []
     return ProgramHealth(program.id, program.name, rnd.number, circles, len(rnd.waitlist or {}), rematch,
                          status="ended" if ended else "active", rematch_total=total_silent,
                          goals_set=sum(c.goals_set for c in circles), goals_met=sum(c.goals_met for c in circles),
