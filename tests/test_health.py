@@ -66,6 +66,14 @@ def test_before_any_prompt_rates_say_no_prompt_yet_not_zero(circlebot):
     assert "0 circles at risk" in text
 
 
+def test_a_quiet_circle_is_flagged_by_the_bots_clock_after_two_weeks(circlebot, clock):
+    published_round(circlebot, 4, size="4-4")
+    post_week(circlebot, 1)
+    assert "0 circles at risk" in ok(circlebot, COORD, "health").text
+    clock.advance(days=15)  # a console `/clock` jump: health compares with the bot's clock
+    assert "no activity for 14+ days" in ok(circlebot, COORD, "health").plain_text()
+
+
 # --- the pulse threshold: one rule for every pulse aggregate ---------------------------------
 
 
