@@ -71,3 +71,11 @@ def test_the_migration_backfills_tallies_equal_to_the_recount(circlebot, db, clo
     upgrade(engine)  # ... and the migration that backfills them
     assert _agree(db) == before
     assert "2 circles" in ok(circlebot, COORD, "health").plain_text()
+
+
+def test_one_threshold_rule_for_every_pulse_aggregate_never_below_two():
+    from circles.health import pulse_shown, threshold
+
+    assert threshold() == 3 and not pulse_shown(2) and pulse_shown(3)
+    assert threshold(4) == 4 and not pulse_shown(3, 4) and pulse_shown(4, 4)
+    assert threshold(1) == 2 and not pulse_shown(1, 1) and pulse_shown(2, 1)  # the floor holds

@@ -13,6 +13,11 @@ from circles.health import CircleHealth, ProgramHealth, RematchCandidate, Risk
 NO_PROMPT = "no prompt yet"
 LISTED = 15  # circles (and people to rematch) a reply names before it summarises the rest
 REMATCH_BUTTONS = 4  # one-press rematch buttons per reply (chat clients show few in a row)
+LABEL_MAX = 75  # the shortest platform limit on a button's label (Slack)
+
+
+def _label(text: str) -> str:
+    return text if len(text) <= LABEL_MAX else text[: LABEL_MAX - 1] + "…"
 
 
 def risk_text(r: Risk) -> str:
@@ -127,10 +132,10 @@ def _buttons(healths: list[ProgramHealth]) -> list[Button]:
             continue
         for m in h.rematch:
             if len(out) < REMATCH_BUTTONS:
-                out.append(Button(f"Rematch {m.display_name}", *RematchMember(m.member_id).encode()))
+                out.append(Button(_label(f"Rematch {m.display_name}"), *RematchMember(m.member_id).encode()))
     for h in healths:
         if len(h.circles) > LISTED and not h.ended and len(out) < REMATCH_BUTTONS + 1:
-            out.append(Button(f"All circles of {h.program_name}", *HealthPage(h.program_id, 1).encode()))
+            out.append(Button(_label(f"All circles of {h.program_name}"), *HealthPage(h.program_id, 1).encode()))
     return out
 
 

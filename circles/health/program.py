@@ -74,8 +74,14 @@ def circles_health(session: Session, rnd: Round, now: dt.datetime, n: int, caden
                              or_(Membership.last_answer_cycle.is_(None),
                                  Membership.last_answer_cycle <= posts.c.latest - rules.SILENT_PROMPTS)), 1),
                        else_=0)
-    members = (select(Membership.circle_id, func.count().label("members"), func.sum(silent_case).label("silent"))
+    per_member_goals = (select(Goal.member_id, func.count().label("set"),
+                               func.sum(case((Goal.done.is_(True), 1), else_=0)).label("met"))
+                        .where(Goal.workspace_id == ws).group_by(Goal.member_id).subquery("pg"))
+    members = (select(Membership.circle_id, func.count().label("members"), func.sum(silent_case).label("silent"),
+                      func.sum(per_member_goals.c.set).label("goals_set"),
+                      func.sum(per_member_goals.c.met).label("goals_met"))
                .outerjoin(posts, posts.c.circle_id == Membership.circle_id)
+               .outerjoin(per_member_goals, per_member_goals.c.member_id == Membership.member_id)
                .where(Membership.workspace_id == ws, in_range(Membership.circle_id), Membership.active.is_(True))
                .group_by(Membership.circle_id).subquery("m"))
     W = CircleWeek
@@ -90,18 +96,13 @@ def circles_health(session: Session, rnd: Round, now: dt.datetime, n: int, caden
                     func.sum(case((shown, 1), else_=0)).label("shown_weeks"),
                     func.min(case((shown, packed))).label("first"), func.max(case((shown, packed))).label("latest"))
              .where(W.workspace_id == ws, in_range(W.circle_id)).group_by(W.circle_id).subquery("w"))
-    goals = (select(Membership.circle_id, func.count(Goal.id).label("set"),
-                    func.sum(case((Goal.done.is_(True), 1), else_=0)).label("met"))
-             .join(Goal, and_(Goal.member_id == Membership.member_id, Goal.workspace_id == ws))
-             .where(Membership.workspace_id == ws, in_range(Membership.circle_id), Membership.active.is_(True))
-             .group_by(Membership.circle_id).subquery("g"))
     rows = session.execute(
         select(Circle.id, Circle.number, Circle.name, Circle.kind, posts.c.posts, posts.c.first_post,
                members.c.members, members.c.silent, weeks.c.answers, weeks.c.ck_weeks, weeks.c.met_weeks,
                weeks.c.pulses, weeks.c.last, weeks.c.shown_sum, weeks.c.shown_count, weeks.c.shown_weeks,
-               weeks.c.first, weeks.c.latest, goals.c.set, goals.c.met)
+               weeks.c.first, weeks.c.latest, members.c.goals_set, members.c.goals_met)
         .outerjoin(posts, posts.c.circle_id == Circle.id).outerjoin(members, members.c.circle_id == Circle.id)
-        .outerjoin(weeks, weeks.c.circle_id == Circle.id).outerjoin(goals, goals.c.circle_id == Circle.id)
+        .outerjoin(weeks, weeks.c.circle_id == Circle.id)
         .where(scope).order_by(Circle.number)).all()
     ended = rnd.status == "ended"
     out = []
