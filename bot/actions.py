@@ -158,6 +158,23 @@ class GoalKeep(Action):
     goal_id: int
 
 
+@action("rematch_member")
+@dataclasses.dataclass(frozen=True)
+class RematchMember(Action):
+    """`/circle health`'s one-press rematch: opens the usual rematch confirmation."""
+
+    member_id: int
+
+
+@action("health_page")
+@dataclasses.dataclass(frozen=True)
+class HealthPage(Action):
+    """The rest of a big program's circles, a page at a time (1-based)."""
+
+    program_id: int
+    page: int
+
+
 # ----------------------------------------------------------------------------- forms
 # A form's id and context use the same codec: the id is the action name, the context its value.
 

@@ -126,6 +126,13 @@ class PrivacyConfig:
 
 
 @dataclass
+class HealthConfig:
+    # a pulse aggregate (average, trend, comments) is shown only when at least this many
+    # members answered it (circles.health.privacy); never below 2
+    min_pulse_respondents: int = 3
+
+
+@dataclass
 class Config:
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
     bot: BotConfig = field(default_factory=BotConfig)
@@ -133,6 +140,7 @@ class Config:
     discord: DiscordConfig = field(default_factory=DiscordConfig)
     scheduling: SchedulingConfig = field(default_factory=SchedulingConfig)
     privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
+    health: HealthConfig = field(default_factory=HealthConfig)
 
 
 ENV = {
@@ -194,6 +202,10 @@ def _check(cfg: Config) -> None:
         value = getattr(cfg.database, key)
         if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 600:
             raise ConfigError(f"[database] {key} = {value!r}: use seconds, more than 0 and at most 600")
+    n = cfg.health.min_pulse_respondents
+    if isinstance(n, bool) or not isinstance(n, int) or n < 2:
+        raise ConfigError(f"[health] min_pulse_respondents = {n!r}: use a whole number of at least 2 "
+                          "(one answer shown as an average would name its author)")
     sc = cfg.scheduling
     try:
         rules.parse_hhmm(str(sc.digest_time))

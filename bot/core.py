@@ -250,7 +250,7 @@ class CircleBot:
         box: list[list[Reply]] = []
 
         def run(ctx: Ctx) -> Reply:
-            box.append(present_home.home(insight.home(ctx.actor, ctx.now)))
+            box.append(present_home.home(insight.home(ctx.actor, ctx.now, ctx.config.health.min_pulse_respondents)))
             return Reply(text="")
 
         failed = self._run(who, run)

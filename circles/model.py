@@ -183,6 +183,8 @@ class Membership(Base):
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
     role: Mapped[str] = mapped_column(String(16), default="peer")  # peer|mentor|mentee
     active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # the newest cycle this member answered in this circle (kept by circles.health.tallies)
+    last_answer_cycle: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     circle: Mapped[Circle] = relationship(back_populates="memberships")
     member: Mapped[Member] = relationship()
@@ -426,3 +428,24 @@ class DmChannel(Base):
     user: Mapped[str] = mapped_column(String(64))  # the platform's user id
     channel: Mapped[str] = mapped_column(String(64))
     updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+
+class CircleWeek(Base):
+    """Tallies of one circle's cycle (answers, check-ins, pulses, last activity), kept in the
+    same transaction as the answer, check-in and pulse they count (circles.health.tallies),
+    so `/circle health` of 10,000 circles reads ~100,000 small rows instead of aggregating
+    millions. A recount from the raw rows must always agree (specified in tests)."""
+
+    __tablename__ = "circle_weeks"
+    __table_args__ = (UniqueConstraint("circle_id", "cycle", name="uq_circle_weeks_circle_cycle"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    circle_id: Mapped[int] = mapped_column(ForeignKey("circles.id"))
+    cycle: Mapped[int] = mapped_column(Integer)
+    answers: Mapped[int] = mapped_column(Integer, default=0)
+    checkins: Mapped[int] = mapped_column(Integer, default=0)
+    met: Mapped[int] = mapped_column(Integer, default=0)
+    pulses: Mapped[int] = mapped_column(Integer, default=0)
+    pulse_sum: Mapped[int] = mapped_column(Integer, default=0)
+    last_activity_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)

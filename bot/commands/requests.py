@@ -266,3 +266,7 @@ class ExportMe(Request):
 @dataclass(frozen=True)
 class ForgetMe(Request):
     pass
+@dataclass(frozen=True)
+class HealthCircle(Request):
+    number: int = 0
+    program: str = ""

@@ -25,6 +25,7 @@ from bot.commands.requests import (
     GoalNote,
     GoalSet,
     Health,
+    HealthCircle,
     HealthRounds,
     Help,
     Join,
@@ -251,6 +252,9 @@ SPECS: list[CommandSpec] = [
                 example='/circle health rounds program="Spring circles"'),
     CommandSpec(("export-me",), "Everything stored about you, as a file", ExportMe),
     CommandSpec(("forget-me",), "Delete everything personal about you (asks to confirm)", ForgetMe),
+    CommandSpec(("health", "circle"), "One circle in detail: who's quiet, check-ins, pulse, goals", HealthCircle,
+                (_a("number", "circle_number", required=True), PROGRAM_OPT), coordinator_only=True,
+                example="/circle health circle 3"),
 ]
 SPEC_BY_REQUEST: dict[type[Request], CommandSpec] = {s.request: s for s in SPECS}
 GROUPS = sorted({s.path[0] for s in SPECS if len(s.path) > 1})

@@ -7,11 +7,12 @@ from bot import actions as a
 from bot import commands as c
 from bot.handlers.registry import Ctx, on_action
 from bot.presenters import goals as present_goals
+from bot.presenters import health as present_health
 from bot.presenters import members as present_members
 from bot.presenters import programs as present_programs
 from bot.presenters import weekly as present
 from bot.replies import Reply
-from circles.usecases import goals, membership, placement, rounds, weekly
+from circles.usecases import goals, insight, membership, placement, rounds, weekly
 
 
 @on_action(a.CheckinPress)
@@ -57,6 +58,27 @@ def confirm_rematch(ctx: Ctx, x: a.ConfirmRematch) -> Reply:
     data = membership.take_confirmation(ctx.actor, x.pending_id, "rematch")
     return present_programs.rematched(
         placement.move_member(ctx.actor, data["member"], data["from"], data["to"]))
+
+
+@on_action(a.RematchMember)
+def rematch_member(ctx: Ctx, x: a.RematchMember) -> Reply:
+    """`/circle health`'s rematch button: the same plan and confirmation as `/circle rematch`."""
+    if not ctx.is_coordinator:
+        return present_programs.only_coordinators_may("rematch")
+    ext = insight.member_external_id(ctx.actor, x.member_id)
+    plan = placement.rematch_target(ctx.actor, ext, None, ctx.today)
+    pending = membership.request_confirmation(
+        ctx.actor, "rematch", {"member": plan.member_id, "from": plan.source_id, "to": plan.target_id})
+    return present_programs.confirm_rematch(plan, pending)
+
+
+@on_action(a.HealthPage)
+def health_page(ctx: Ctx, x: a.HealthPage) -> Reply:
+    if not ctx.is_coordinator:
+        return present_programs.only_coordinators_may("see circle health")
+    return present_health.health_page(
+        insight.health_of_program(ctx.actor, x.program_id, ctx.now, ctx.config.health.min_pulse_respondents),
+        x.page)
 
 
 @on_action(a.ConfirmRoundEnd)

@@ -6,6 +6,7 @@ from bot import commands as c
 from bot.handlers.registry import Ctx, handles
 from bot.presenters import programs as present
 from bot.presenters.health import health_reply
+from bot.presenters.health_circle import circle_health_reply
 from bot.replies import Reply
 from circles.usecases import coordinators, insight, membership, placement, programs, rounds
 
@@ -96,7 +97,14 @@ def round_end(ctx: Ctx, r: c.RoundEnd) -> Reply:
 
 @handles(c.Health)
 def health(ctx: Ctx, r: c.Health) -> Reply:
-    return health_reply(insight.health_of(ctx.actor, r.program, ctx.now))
+    return health_reply(insight.health_of(ctx.actor, r.program, ctx.now,
+                                          ctx.config.health.min_pulse_respondents))
+
+
+@handles(c.HealthCircle)
+def health_circle(ctx: Ctx, r: c.HealthCircle) -> Reply:
+    return circle_health_reply(insight.circle_health(ctx.actor, r.program, r.number, ctx.now,
+                                                     ctx.config.health.min_pulse_respondents))
 
 
 @handles(c.Rematch)

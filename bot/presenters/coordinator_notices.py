@@ -37,7 +37,7 @@ def prompts_skipped(x: n.PromptsSkipped) -> Reply:
 
 
 def _program_section(p: n.ProgramDigest) -> Section:
-    trend = fmt.MISSING if p.pulse_trend is None else f"{fmt.change(p.pulse_trend)} vs the week before"
+    trend = fmt.MISSING if p.pulse_trend is None else f"{fmt.change(p.pulse_trend)} over the round"
     lines = [
         f"• Circles: {p.circles}",
         f"• Answer rate: {fmt.rate(p.answer_rate)}",

@@ -81,6 +81,10 @@ MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
                                 f"{f['closed_on'].isoformat()}, so this answer wasn't recorded. "
                                 "Thank you all the same!"),
     "survey_bad_outcome": lambda f: "A goal can be marked met, progressed or not yet.",
+    "no_round_yet": lambda f: f'"{f["program"]}" has no published round yet, so there are no circles to look at.',
+    "no_circle_in_round": lambda f: (f"Round {f['round']} has circles 1 to {f['count']}; there is no circle "
+                                     f"{f['number']}."),
+    "member_gone": lambda f: "That member is no longer in this workspace. Nothing changed.",
 }
 
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from circles import clock, notices
 from circles.bulk import among, insert_rows
 from circles.errors import DomainError
+from circles.health import tallies
 from circles.model import (
     CheckIn,
     Circle,
@@ -171,9 +172,11 @@ def _record_response(session: Session, m: Member, post: PromptPost, text: str) -
     if r is not None:
         r.text = text
         return Recorded(True, post.cycle)
-    session.add(Response(workspace_id=m.workspace_id, prompt_post_id=post.id, member_id=m.id,
-                         text=text, created_at=clock.at(session)))
+    fresh = Response(workspace_id=m.workspace_id, prompt_post_id=post.id, member_id=m.id,
+                     text=text, created_at=clock.at(session))
+    session.add(fresh)
     session.flush()
+    tallies.answered(session, m.workspace_id, post.circle_id, post.cycle, m.id, fresh.created_at)
     return Recorded(False, post.cycle)
 
 
@@ -223,6 +226,7 @@ def check_in(actor: Actor, status: str, circle_id: int | None = None,
     row = actor.session.scalar(select(CheckIn).where(CheckIn.circle_id == circle.id,
                                                      CheckIn.cycle == k, CheckIn.member_id == m.id))
     if row is not None:
+        tallies.checked_in(actor.session, m.workspace_id, circle.id, k, row.status, status, row.created_at)
         row.status = status
         return Recorded(True, k)
     fresh = CheckIn(workspace_id=m.workspace_id, circle_id=circle.id, cycle=k, member_id=m.id,
@@ -231,6 +235,8 @@ def check_in(actor: Actor, status: str, circle_id: int | None = None,
         CheckIn.circle_id == circle.id, CheckIn.cycle == k, CheckIn.member_id == m.id)))
     if got is None:
         raise DomainError("busy_try_again")
+    tallies.checked_in(actor.session, m.workspace_id, circle.id, k, None if new else got.status, status,
+                       got.created_at)
     got.status = status  # a double click raced the first: one row, the latest answer
     return Recorded(not new, k)
 
@@ -253,6 +259,7 @@ def pulse(actor: Actor, rating: int, comment: str = "", circle_id: int | None = 
     row = actor.session.scalar(select(Pulse).where(Pulse.circle_id == circle.id, Pulse.cycle == k,
                                                    Pulse.member_id == m.id))
     if row is not None:
+        tallies.pulsed(actor.session, m.workspace_id, circle.id, k, row.rating, rating, row.created_at)
         row.rating = rating
         if comment:
             row.comment = comment
@@ -263,6 +270,8 @@ def pulse(actor: Actor, rating: int, comment: str = "", circle_id: int | None = 
         Pulse.circle_id == circle.id, Pulse.cycle == k, Pulse.member_id == m.id)))
     if got is None:
         raise DomainError("busy_try_again")
+    tallies.pulsed(actor.session, m.workspace_id, circle.id, k, None if new else got.rating, rating,
+                   got.created_at)
     if not new:  # a double click raced the first: the same rating, said once
         got.rating = rating
         if comment:
