@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
-from sqlalchemy import Engine, create_engine, event, exc, make_url
+from sqlalchemy import Connection, Engine, create_engine, event, exc, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 if TYPE_CHECKING:
@@ -158,10 +158,7 @@ def upgrade(engine_or_url: Engine | str, revision: str = "head") -> None:
         cfg.set_main_option("sqlalchemy.url", normalize_url(engine_or_url))
         command.upgrade(cfg, revision)
         return
-    with engine_or_url.begin() as conn:
-        if conn.dialect.name == "postgresql":  # a backfill on a big database may take a while
-            conn.exec_driver_sql("SET LOCAL statement_timeout = 0")
-            conn.exec_driver_sql("SET LOCAL lock_timeout = 0")
+    with _migrating(engine_or_url) as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
 
@@ -171,7 +168,30 @@ def downgrade(engine: Engine, revision: str) -> None:
     from alembic import command
 
     cfg = _alembic_config()
-    with engine.begin() as conn:
+    with _migrating(engine) as conn:
         cfg.attributes["connection"] = conn
         command.downgrade(cfg, revision)
+
+
+@contextmanager
+def _migrating(engine: Engine) -> Iterator[Connection]:
+    """One transaction for a migration run. On SQLite, foreign keys are off meanwhile: a
+    batch migration copies a table and drops the old one, which rows in other tables still
+    point at (SQLite only allows switching this outside a transaction). On PostgreSQL a
+    backfill on a big database may take longer than a request's statement timeout."""
+    with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            conn.commit()
+        try:
+            with conn.begin():
+                if conn.dialect.name == "postgresql":
+                    conn.exec_driver_sql("SET LOCAL statement_timeout = 0")
+                    conn.exec_driver_sql("SET LOCAL lock_timeout = 0")
+                yield conn
+        finally:
+            if sqlite:
+                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                conn.commit()
 
