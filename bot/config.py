@@ -112,12 +112,22 @@ class SchedulingConfig:
 
 
 @dataclass
+class EvaluationConfig:
+    # pulse averages and comments are shown only where at least this many members answered
+    # that week's pulse (never below 2: one answer would be that person's rating)
+    pulse_min_respondents: int = 3
+    # the console saves charts and exports here (it can't show a picture)
+    files_dir: str = "circlebot-files"
+
+
+@dataclass
 class Config:
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
     bot: BotConfig = field(default_factory=BotConfig)
     slack: SlackConfig = field(default_factory=SlackConfig)
     discord: DiscordConfig = field(default_factory=DiscordConfig)
     scheduling: SchedulingConfig = field(default_factory=SchedulingConfig)
+    evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)
 
 
 ENV = {
@@ -182,3 +192,7 @@ def _check(cfg: Config) -> None:
         raise ConfigError(f"[scheduling] digest_time = {sc.digest_time!r}: use HH:MM, e.g. 09:00") from exc
     if rules.parse_weekday(str(sc.digest_day)) is None:
         raise ConfigError(f"[scheduling] digest_day = {sc.digest_day!r}: use a weekday, e.g. mon")
+    pm = cfg.evaluation.pulse_min_respondents
+    if not isinstance(pm, int) or isinstance(pm, bool) or pm < 2:
+        raise ConfigError(f"[evaluation] pulse_min_respondents = {pm!r}: use a whole number of at "
+                          "least 2 (one answer would show that person's rating)")

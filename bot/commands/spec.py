@@ -49,6 +49,7 @@ from bot.commands.requests import (
     RoundPublish,
     Status,
 )
+from bot.commands.requests import Export, HealthChart
 from bot.commands.vocab import KINDS, ROLES
 
 
@@ -207,6 +208,11 @@ SPECS: list[CommandSpec] = [
     CommandSpec(("coordinators", "remove"), "Stop someone being a coordinator", CoordinatorsRemove,
                 (_a("member", "member", required=True),), coordinator_only=True,
                 example="/circle coordinators remove @alice"),
+    CommandSpec(("health", "chart"), "Chart of answers, meetings, pulse and risks per week",
+                HealthChart, (PROGRAM_OPT,), coordinator_only=True,
+                example='/circle health chart program="Spring circles"'),
+    CommandSpec(("export",), "Program evaluation data as CSV files (sent to you privately)", Export,
+                (PROGRAM_OPT,), coordinator_only=True, example='/circle export program="Spring circles"'),
 ]
 SPEC_BY_REQUEST: dict[type[Request], CommandSpec] = {s.request: s for s in SPECS}
 GROUPS = sorted({s.path[0] for s in SPECS if len(s.path) > 1})
