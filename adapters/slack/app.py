@@ -24,6 +24,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.errors import to_delivery_error
+from adapters.slack.files import upload as upload_files
 from adapters.slack.http import SharedHttp
 from adapters.slack.identity import IdentityResolver
 from adapters.slack.installation_store import DbInstallationStore, SignedStateStore
@@ -325,6 +326,22 @@ class SlackListeners:
                 reply = dataclasses.replace(reply, form=None)
         await self._tell(client, who.workspace, who.user, who.channel, reply, respond,
                          replace_original=replace_original)
+        if reply.files:
+            await self._send_files(client, who, reply)
+
+    async def _send_files(self, client: AsyncWebClient, who: Identity, reply: Reply) -> None:
+        """A reply's files: a private reply's go to the person's DM with the bot (Slack has no
+        ephemeral files), a public one's to the channel it was asked in."""
+        try:
+            if reply.visibility == "in_channel" and who.channel:
+                channel = who.channel
+            else:
+                opened = await client.conversations_open(users=who.user)
+                channel = str(opened["channel"]["id"])
+            await upload_files(client, channel, reply.files)
+        except SlackApiError as exc:
+            log.warning("could not share %d file(s) with %s: %s", len(reply.files), who.user,
+                        to_delivery_error(exc))
 
     async def _tell(self, client: AsyncWebClient, team: str, user: str, channel: str | None,
                     reply: Reply, respond: Respond | None, *, replace_original: bool = False,

@@ -15,6 +15,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack import files as slack_files
 from adapters.slack.errors import api_error_code, to_delivery_error
 from adapters.slack.installation_store import DbInstallationStore
 from adapters.slack.render import message_kwargs
@@ -172,9 +173,11 @@ class SlackGateway:
         try:
             earlier = await self._already_sent(client, space, thread, delivery)
             if earlier:
+                await self._files_once(client, space, message, thread, earlier)
                 return Sent(earlier)
             resp = await self._with_join(client, space, client.chat_postMessage,
                                          channel=space, **kwargs)
+            await slack_files.upload(client, space, message.files, thread)
         except SlackApiError as exc:
             raise to_delivery_error(exc) from exc
         return Sent(str(resp["ts"]))
@@ -187,9 +190,11 @@ class SlackGateway:
             channel = opened["channel"]["id"]
             earlier = await self._already_sent(client, channel, None, delivery)
             if earlier:
+                await self._files_once(client, channel, message, None, earlier)
                 return Sent(earlier)
             resp = await client.chat_postMessage(channel=channel, **message_kwargs(message),
                                                  **_outbox_metadata(delivery))
+            await slack_files.upload(client, channel, message.files)
         except SlackApiError as exc:
             raise to_delivery_error(exc) from exc
         return Sent(str(resp["ts"]))
@@ -218,6 +223,14 @@ class SlackGateway:
             if payload.get("circlebot_key") == delivery.key:
                 return str(msg["ts"])
         return None
+
+    async def _files_once(self, client: AsyncWebClient, channel: str, message: Reply,
+                          thread: str | None, message_ts: str) -> None:
+        """A retried row whose message went out: its files go up unless they did too (the
+        message is sent first, the files right after it, so a crash can fall between)."""
+        if message.files and not await slack_files.already_shared(client, channel, message.files,
+                                                                  message_ts):
+            await slack_files.upload(client, channel, message.files, thread)
 
     async def _with_join(self, client: AsyncWebClient, target: str, call, **kwargs):  # type: ignore[no-untyped-def]
         """`not_in_channel`: join once (public channels only) and try again; a private

@@ -16,6 +16,7 @@ from bot.commands.requests import (
     CoordinatorsAdd,
     CoordinatorsList,
     CoordinatorsRemove,
+    Export,
     GoalDelete,
     GoalDone,
     GoalEdit,
@@ -23,6 +24,7 @@ from bot.commands.requests import (
     GoalNote,
     GoalSet,
     Health,
+    HealthChart,
     Help,
     Join,
     Leave,
@@ -49,7 +51,6 @@ from bot.commands.requests import (
     RoundPublish,
     Status,
 )
-from bot.commands.requests import Export, HealthChart
 from bot.commands.vocab import KINDS, ROLES
 
 

@@ -199,6 +199,8 @@ def _history(state: SlackState, team: Team, p: Params, thread: str | None) -> we
         item = {"type": "message", "ts": m["ts"], "text": m["text"]}
         if want_meta and m.get("metadata"):
             item["metadata"] = m["metadata"]
+        if m.get("files"):  # a files.completeUploadExternal share
+            item["files"] = m["files"]
         out.append(item)
     return web.json_response({"ok": True, "messages": out, "has_more": False})
 
