@@ -152,3 +152,31 @@ async def test_slack_uploads_the_chart_to_the_coordinators_dm_with_the_current_a
     upload = fake.uploads[shared["files"][0]["id"]]
     assert upload["data"][:8] == PNG_SIGNATURE and upload["alt_txt"].startswith("Health chart of")
     assert fake.violations == []
+
+
+async def test_discord_sends_the_chart_as_an_attachment_of_the_private_answer(db, clock, monkeypatch):  # type: ignore[no-untyped-def]
+    from adapters.discord.client import CircleClient
+    from tests.fakes.discord.harness import Harness, fake_discord_api, logged_in
+    from tests.fakes.discord.payloads import MANAGE_GUILD
+
+    guild, coordinator = "4000", "600"
+    cfg = Config()
+    core = CircleBot(db, cfg, clock=clock)
+    coord = person(coordinator, guild, "discord", is_admin=True)
+    ok(core, coord, 'program create "Spring circles" size=4-4')
+    for i in range(4):
+        ok(core, person(f"70{i}", guild, "discord"), "join peer")
+    ok(core, coord, "round preview")
+    ok(core, coord, "round publish")
+    post_week(core, 1)
+    async with fake_discord_api(monkeypatch) as fake:
+        fake.add_guild(guild)
+        async with logged_in(CircleClient(core, cfg)) as client:
+            answer = await Harness(client, fake).slash("health chart", user_id=coordinator,
+                                                       permissions=MANAGE_GUILD)
+    assert answer.ephemeral and "Health chart" in answer.text
+    [sent] = [m for m in answer.messages if m.get("attachments")]
+    assert sent["attachments"][0]["filename"] == "health-spring-circles-round-1.png"
+    [upload] = sent["_uploads"]  # what Discord received as files[0]
+    assert upload["filename"] == "health-spring-circles-round-1.png"
+    assert upload["data"][:8] == PNG_SIGNATURE and upload["description"].startswith("Health chart of")

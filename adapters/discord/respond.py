@@ -10,6 +10,7 @@ can't follow a defer, so then the member gets a button that opens it instead.
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
@@ -97,10 +98,18 @@ async def send_reply(
     in_dm = interaction.guild_id is None
     for i, part in enumerate(render(reply)):
         kwargs = message_kwargs(part, guild=guild_hint if in_dm else None)
+        if i == 0 and reply.files:  # the files go with the first message, as attachments
+            kwargs["files"] = discord_files(reply)
         if i == 0 and not interaction.response.is_done():
             await interaction.response.send_message(ephemeral=ephemeral, **kwargs)
         else:
             await interaction.followup.send(ephemeral=ephemeral, **kwargs)
+
+
+def discord_files(reply: Reply) -> list[discord.File]:
+    """A reply's attachments as discord.py files (the alt text becomes the description)."""
+    return [discord.File(io.BytesIO(f.data), filename=f.filename, description=f.alt_text[:1024] or None)
+            for f in reply.files]
 
 
 def message_kwargs(part: Rendered, guild: str | None) -> dict[str, Any]:

@@ -17,6 +17,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from tests.fakes.discord import uploads
 from tests.fakes.discord.limits import (
     ApiError,
     check_message,
@@ -78,6 +79,7 @@ class FakeDiscord:
         self.reactions: dict[str, list[str]] = {}  # message id -> emoji
         self.commands: dict[str, list[dict[str, Any]]] = {}  # "global" or guild id -> commands
         self._scripted: list[Scripted] = []
+        self.files: dict[str, bytes] = {}  # attachment id -> the uploaded bytes
         self._ids = itertools.count(900_000_000_000_000_001)
         self.in_flight = Requests()
         app = web.Application()
@@ -152,7 +154,12 @@ class FakeDiscord:
 
     async def _answer(self, request: web.Request) -> web.Response:
         body: Any = None
-        if request.can_read_body:
+        if request.content_type.startswith("multipart/"):  # a message with files
+            try:
+                body = await uploads.parse(request)
+            except ApiError as exc:
+                return jresp(exc.body, exc.status)
+        elif request.can_read_body:
             raw = await request.read()
             try:
                 body = json.loads(raw)
@@ -312,7 +319,7 @@ class FakeDiscord:
             "type": 0,
             "content": body.get("content") or "",
             "author": BOT_USER,
-            "attachments": [],
+            "attachments": uploads.attachments(body, self.new_id, self.files),
             "embeds": body.get("embeds") or [],
             "mentions": [],
             "mention_roles": [],
