@@ -180,3 +180,63 @@ async def test_discord_sends_the_chart_as_an_attachment_of_the_private_answer(db
     [upload] = sent["_uploads"]  # what Discord received as files[0]
     assert upload["filename"] == "health-spring-circles-round-1.png"
     assert upload["data"][:8] == PNG_SIGNATURE and upload["description"].startswith("Health chart of")
+
+
+async def _digest_for_slack_coordinators(slack) -> None:  # type: ignore[no-untyped-def]
+    """A published Slack round with a week behind it, and the weekly digest queued for the
+    coordinators exactly as the scheduler queues it."""
+    from circles.cycle import notify_coordinators, weekly_digest
+    from circles.db import unit_of_work
+    from circles.model import Workspace
+    from tests.test_slack_commands import publish_round
+
+    await publish_round(slack)
+    post_week(slack.core, 1)
+    with unit_of_work(slack.core.sessions) as session:
+        ws = session.scalar(select(Workspace).where(Workspace.external_id == "T1"))
+        notify_coordinators(session, ws.id, "digest:2026-11-23", weekly_digest(session, ws.id, slack.core.clock()))
+
+
+def _digests_and_charts(fake):  # type: ignore[no-untyped-def]
+    """The digest messages and the files shared in the coordinator's DM with the bot."""
+    dm = next(cid for cid, ch in fake.channels.items()
+              if ch.get("is_im") and fake.members[cid] == {"U_ADMIN", fake.teams["T1"].bot_user})
+    texts = [m for m in fake.posted(dm) if "Weekly circles digest" in str(m.get("text")) + str(m.get("blocks"))]
+    charts = [f["name"] for m in fake.posted(dm) for f in m.get("files") or []]
+    return texts, charts
+
+
+async def test_the_weekly_digest_carries_the_chart_to_each_coordinator(slack):  # type: ignore[no-untyped-def]
+    await slack.command("health", user="U_ADMIN")  # Slack admins are remembered as coordinators
+    await _digest_for_slack_coordinators(slack)
+    await slack.deliver()
+    texts, charts = _digests_and_charts(slack.fake)
+    assert len(texts) == 1 and charts == ["health-spring-circles-round-1.png"]
+    assert slack.fake.violations == []
+
+
+async def test_a_digest_whose_chart_failed_after_its_text_is_retried_without_a_second_text(slack):  # type: ignore[no-untyped-def]
+    await slack.command("health", user="U_ADMIN")
+    await _digest_for_slack_coordinators(slack)
+    slack.fake.fail("files.completeUploadExternal", "internal_error")  # the text went, the chart didn't
+    await slack.deliver()
+    texts, charts = _digests_and_charts(slack.fake)
+    assert len(texts) == 1 and charts == ["health-spring-circles-round-1.png"]
+    assert len(slack.fake.calls_to("files.completeUploadExternal")) == 2
+
+
+async def test_a_digest_replayed_after_a_crash_posts_neither_text_nor_chart_twice(slack, db):  # type: ignore[no-untyped-def]
+    from sqlalchemy import update
+
+    from circles.model import OutboxMessage
+
+    await slack.command("health", user="U_ADMIN")
+    await _digest_for_slack_coordinators(slack)
+    await slack.deliver()
+    with db.begin() as session:  # the worker died after Slack took both, before marking the row sent
+        session.execute(update(OutboxMessage).where(OutboxMessage.key.like("digest:%"))
+                        .values(status="pending", attempts=1))
+    await slack.deliver()
+    texts, charts = _digests_and_charts(slack.fake)
+    assert len(texts) == 1 and charts == ["health-spring-circles-round-1.png"]
+    assert len(slack.fake.calls_to("files.completeUploadExternal")) == 1
