@@ -73,6 +73,11 @@ MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
                                       "stays where they are. Ask for a rematch again to pick another circle."),
     "rematch_round_over": lambda f: (f"Round {f['number']} has ended since the rematch was proposed, so "
                                      f"{f['name']} wasn't moved."),
+    "export_workspace_not_found": lambda f: (f'There is no workspace "{f["name"]}" in this database. '
+                                             f"Workspaces: {', '.join(f['workspaces']) or 'none yet'}."),
+    "export_no_workspaces": lambda f: "This database has no workspaces yet, so there is nothing to export.",
+    "export_workspace_ambiguous": lambda f: ("This database holds several workspaces; pick one with "
+                                             f"--workspace ({', '.join(f['workspaces'])})."),
 }
 
 

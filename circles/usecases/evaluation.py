@@ -4,6 +4,7 @@ named program or all of a workspace's programs."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -54,3 +55,26 @@ def export_zip(actor: Actor, program_name: str, threshold: int | None = None) ->
         Program.workspace_id == actor.workspace.id, Program.id.in_(scope.program_ids)).order_by(Program.name)))
     data, written = files.to_zip(actor.session, scope)
     return ExportFile(names, data, written)
+
+
+def export_workspace(session: Session, wanted: str = "") -> Workspace:
+    """The workspace a command-line export is for: ``wanted`` as ``platform:id`` or just the
+    id, or the only workspace there is."""
+    all_ws = list(session.scalars(select(Workspace).order_by(Workspace.platform, Workspace.external_id)))
+    names = [f"{w.platform}:{w.external_id}" for w in all_ws]
+    if wanted:
+        for w, name in zip(all_ws, names, strict=True):
+            if wanted.lower() in (name.lower(), w.external_id.lower()):
+                return w
+        raise DomainError("export_workspace_not_found", name=wanted, workspaces=names)
+    if len(all_ws) == 1:
+        return all_ws[0]
+    if not all_ws:
+        raise DomainError("export_no_workspaces")
+    raise DomainError("export_workspace_ambiguous", workspaces=names)
+
+
+def write_export(session: Session, ws: Workspace, program_name: str, out: Path,
+                 threshold: int | None = None, progress: files.Progress | None = None) -> list[tuple[Path, int]]:
+    """The export as CSV files in ``out`` (created if needed)."""
+    return files.to_directory(session, scope_for(session, ws, program_name, threshold), out, progress)
