@@ -38,7 +38,7 @@ async def test_a_slack_user_and_a_discord_user_each_see_only_their_own_workspace
             discord_programs = (await discord.say("100000000000000601", "program list")).text
             assert "Slack spring" in slack_programs and "Discord spring" not in slack_programs
             assert "Discord spring" in discord_programs and "Slack spring" not in discord_programs
-            offered = await discord.autocomplete("health", {"program": ""}, "program",
+            offered = await discord.autocomplete("health show", {"program": ""}, "program",
                                                  user_id="100000000000000600", permissions=MANAGE_GUILD)
             assert [c["value"] for c in offered] == ["Discord spring"]
     finally:

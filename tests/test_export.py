@@ -178,3 +178,22 @@ def test_circlebot_export_command_line(tmp_path, capsys):  # type: ignore[no-unt
     captured = capsys.readouterr()
     assert "[1/9] members.csv" in captured.err and "Wrote 9 files" in captured.out
     assert (Path(tmp_path / "out") / "rounds.csv").read_text().startswith("program,round,status")
+
+
+async def test_slack_delivers_the_export_zip_privately_to_the_coordinator(slack):  # type: ignore[no-untyped-def]
+    from tests.test_slack_commands import publish_round
+
+    await publish_round(slack)
+    reply = await slack.command("export", user="U_ADMIN")
+    assert reply["response_type"] == "ephemeral"
+    fake = slack.fake
+    done = fake.calls_to("files.completeUploadExternal")[0]
+    assert done.token == fake.teams["T1"].bot_token
+    dm = done.params["channel_id"]
+    assert fake.channels[dm]["is_im"] and "U_ADMIN" in fake.members[dm]
+    [shared] = [m for m in fake.posted(dm) if m.get("files")]
+    name = shared["files"][0]["name"]
+    assert name.startswith("circles-evaluation-") and name.endswith(".zip")
+    data = fake.uploads[shared["files"][0]["id"]]["data"]
+    assert "participation.csv" in zipfile.ZipFile(io.BytesIO(data)).namelist()
+    assert fake.violations == []

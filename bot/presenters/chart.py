@@ -36,8 +36,10 @@ def chart_png(s: ProgramSeries) -> bytes:
     from matplotlib.ticker import MaxNLocator
 
     weeks = [w.week for w in s.weeks]
-    fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, layout="constrained")
-    top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1]})
+    fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI)
+    # fixed margins: an automatic layout engine would double the drawing time
+    top, bottom = fig.subplots(2, 1, sharex=True, gridspec_kw={"height_ratios": [3, 1], "hspace": 0.08})
+    fig.subplots_adjust(left=0.10, right=0.91, top=0.93, bottom=0.10)
     lines = []
     for key, label, values in (
         ("answers", "Answer rate", [_pct(w.answer_rate) for w in s.weeks]),
@@ -48,7 +50,7 @@ def chart_png(s: ProgramSeries) -> bytes:
             lines += top.plot(*zip(*pts, strict=True), marker="o", linewidth=3, markersize=8,
                               color=COLOURS[key], label=label)
     top.set_ylim(0, 105)
-    top.set_ylabel("% of circles / answers", fontsize=FONT)
+    top.set_ylabel("Rate (%)", fontsize=FONT)
     pulse_ax = top.twinx()
     pts = [(w.week, w.pulse_avg) for w in s.weeks if w.pulse_avg is not None]
     if pts:
@@ -65,8 +67,8 @@ def chart_png(s: ProgramSeries) -> bytes:
     bars = bottom.bar(weeks, risk, color=COLOURS["risk"], width=0.6)
     bottom.bar_label(bars, labels=[str(r) if r else "" for r in risk], fontsize=FONT - 1, padding=2)
     bottom.set_ylim(0, max(risk + [1]) * 1.35)
-    bottom.set_ylabel("Circles\nat risk", fontsize=FONT)
-    bottom.yaxis.set_major_locator(MaxNLocator(integer=True))
+    bottom.set_ylabel("At risk", fontsize=FONT)
+    bottom.yaxis.set_major_locator(MaxNLocator(nbins=3, integer=True))
     bottom.set_xlabel("Week of the round", fontsize=FONT)
     bottom.set_xticks(weeks)
     for ax in (top, pulse_ax, bottom):

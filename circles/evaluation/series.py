@@ -1,22 +1,24 @@
 """Week-by-week measures of a program's latest published round, for the health chart and the
 coordinators' digest: answer rate, meeting rate, pulse and how many circles were at risk.
 
-Four grouped queries per program (per circle and week), whatever the number of circles; the
-weekly risk count is then a cheap pass over those few numbers per circle. A circle's week
-counts as at risk by the same rules as `/circle health`, applied to what was known by the end
-of that week, so the chart's last point and the health report tell the same story. Pulse
-figures obey the anonymity threshold (``privacy_threshold``): a circle's week with fewer
-respondents adds nothing to the pulse line or to the pulse-based risks.
+One statement per program, whatever the number of circles: the database groups per circle
+and week, keeps running totals per circle with window functions, and returns one row per
+week. A circle's week counts as at risk by the rules of `/circle health`, applied to what
+was known by the end of that week (running answer and meeting rates, the pulse so far, the
+fall between its two latest pulse weeks), so the chart's last bar and the health report tell
+the same story. Pulse figures obey the anonymity threshold (``privacy_threshold``): a
+circle's week with fewer respondents adds nothing to the pulse line or to the pulse risks.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import Select, and_, case, func, or_, select, text
 from sqlalchemy.orm import Session
 
-from circles.evaluation.privacy_threshold import min_respondents, shown
+from circles.evaluation.privacy_threshold import min_respondents
 from circles.health import (
     FALLING_PULSE,
     LOW_ANSWER_RATE,
@@ -59,18 +61,6 @@ class ProgramSeries:
         return cls(**{**data, "weeks": [WeekPoint.from_data(w) for w in data["weeks"]]})
 
 
-@dataclass
-class _CircleWeeks:
-    """Per-week counts of one circle, filled from the grouped queries."""
-
-    members: int = 0
-    posts: set[int] = field(default_factory=set)
-    answers: dict[int, int] = field(default_factory=dict)
-    checked: set[int] = field(default_factory=set)
-    met: set[int] = field(default_factory=set)
-    pulse: dict[int, tuple[int, int]] = field(default_factory=dict)  # week -> (sum, respondents)
-
-
 def latest_round(session: Session, program: Program) -> Round | None:
     ws = program.workspace_id
     return session.scalar(
@@ -83,105 +73,81 @@ def program_series(session: Session, program: Program, threshold: int | None = N
     rnd = latest_round(session, program)
     if rnd is None:
         return ProgramSeries(program.name, None, False, n, [])
-    circles = _circle_weeks(session, rnd)
-    last = max((w for c in circles.values() for w in (c.posts or ())), default=0)
-    weeks = [_week(w, circles, n) for w in range(1, last + 1)]
+    no_jit(session)
+    weeks = [WeekPoint(week=int(week), circles=int(circles),
+                       answer_rate=float(answered) / float(asked) if asked else None,
+                       meeting_rate=float(met) / float(checked) if checked else None,
+                       pulse_avg=float(psum) / float(pcount) if pcount else None,
+                       at_risk=int(risky or 0))
+             for week, circles, asked, answered, checked, met, psum, pcount, risky
+             in session.execute(_weekly(rnd, n))]
     return ProgramSeries(program.name, rnd.number, rnd.status == "ended", n, weeks)
 
 
-def _circle_weeks(session: Session, rnd: Round) -> dict[int, _CircleWeeks]:
+def no_jit(session: Session) -> None:
+    """PostgreSQL's JIT compiles a plan this size for seconds to save milliseconds (its row
+    estimates for the grouped joins are far too high): off, for this transaction only."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SET LOCAL jit = off"))
+
+
+def _weekly(rnd: Round, n: int) -> Select[Any]:
+    """One row per week: the sums behind each rate, and how many circles were at risk.
+
+    ``cw`` has a row per circle and week with a prompt: members, answers, whether anyone
+    checked in and whether the circle met, and the pulse sum and count when at least ``n``
+    answered. ``cum`` adds running totals per circle (window functions), and the pulse change
+    between the circle's two latest weeks above the threshold, carried to the weeks after."""
     ws = rnd.workspace_id
     in_round = and_(Circle.round_id == rnd.id, Circle.workspace_id == ws)
-    out: dict[int, _CircleWeeks] = {}
-
-    def of(cid: int) -> _CircleWeeks:
-        c = out.get(cid)
-        if c is None:
-            c = out[cid] = _CircleWeeks()
-        return c
-
-    for (cid,) in session.execute(select(Circle.id).where(in_round)):
-        of(cid)
-    for cid, count in session.execute(
-            select(Membership.circle_id, func.count()).join(Circle, Circle.id == Membership.circle_id)
-            .where(in_round, Membership.workspace_id == ws, Membership.active.is_(True))
-            .group_by(Membership.circle_id)):
-        of(cid).members = count
-    for cid, week, answers in session.execute(
-            select(PromptPost.circle_id, PromptPost.cycle, func.count(Response.id))
-            .join(Circle, Circle.id == PromptPost.circle_id)
-            .outerjoin(Response, and_(Response.prompt_post_id == PromptPost.id, Response.workspace_id == ws))
-            .where(in_round, PromptPost.workspace_id == ws)
-            .group_by(PromptPost.circle_id, PromptPost.cycle)):
-        c = of(cid)
-        c.posts.add(week)
-        c.answers[week] = answers
-    for cid, week, met in session.execute(
-            select(CheckIn.circle_id, CheckIn.cycle, func.max(case((CheckIn.status == "met", 1), else_=0)))
-            .join(Circle, Circle.id == CheckIn.circle_id)
-            .where(in_round, CheckIn.workspace_id == ws).group_by(CheckIn.circle_id, CheckIn.cycle)):
-        c = of(cid)
-        c.checked.add(week)
-        if met:
-            c.met.add(week)
-    for cid, week, total, count in session.execute(
-            select(Pulse.circle_id, Pulse.cycle, func.sum(Pulse.rating), func.count())
-            .join(Circle, Circle.id == Pulse.circle_id)
-            .where(in_round, Pulse.workspace_id == ws).group_by(Pulse.circle_id, Pulse.cycle)):
-        of(cid).pulse[week] = (int(total), int(count))
-    return out
-
-
-def _week(w: int, circles: dict[int, _CircleWeeks], n: int) -> WeekPoint:
-    posted = answered = asked = 0
-    checked = met = 0
-    pulse_sum = pulse_count = 0
-    risky = 0
-    for c in circles.values():
-        if w in c.posts:
-            posted += 1
-            answered += c.answers.get(w, 0)
-            asked += c.members
-        if w in c.checked:
-            checked += 1
-            met += w in c.met
-        total, count = c.pulse.get(w, (0, 0))
-        if shown(count, n):
-            pulse_sum += total
-            pulse_count += count
-        risky += _at_risk_by(w, c, n)
-    return WeekPoint(
-        week=w, circles=posted,
-        answer_rate=answered / asked if asked else None,
-        meeting_rate=met / checked if checked else None,
-        pulse_avg=pulse_sum / pulse_count if pulse_count else None,
-        at_risk=risky,
-    )
-
-
-def _at_risk_by(w: int, c: _CircleWeeks, n: int) -> bool:
-    """The `/circle health` rules on what was known at the end of week ``w`` (a circle whose
-    first prompt has not gone out yet is not judged)."""
-    posts = [p for p in c.posts if p <= w]
-    if not posts:
-        return False
-    if c.members < MIN_ACTIVE_MEMBERS:
-        return True
-    if len(posts) >= 2 and c.members:
-        rate = sum(c.answers.get(p, 0) for p in posts) / (c.members * len(posts))
-        if rate < LOW_ANSWER_RATE:
-            return True
-    checked = [k for k in c.checked if k <= w]
-    if len(checked) >= 2 and sum(k in c.met for k in checked) / len(checked) < LOW_MEETING_RATE:
-        return True
-    weeks = sorted(k for k, (_, count) in c.pulse.items() if k <= w and shown(count, n))
-    if weeks:
-        total = sum(c.pulse[k][0] for k in weeks)
-        count = sum(c.pulse[k][1] for k in weeks)
-        if total / count < LOW_PULSE:
-            return True
-        if len(weeks) >= 2:
-            (s1, c1), (s2, c2) = c.pulse[weeks[-2]], c.pulse[weeks[-1]]
-            if s2 / c2 - s1 / c1 <= FALLING_PULSE:
-                return True
-    return False
+    posts = (select(PromptPost.id, PromptPost.circle_id, PromptPost.cycle)
+             .join(Circle, Circle.id == PromptPost.circle_id)
+             .where(in_round, PromptPost.workspace_id == ws).cte("posts"))
+    members = (select(Membership.circle_id, func.count().label("n")).join(Circle, Circle.id == Membership.circle_id)
+               .where(in_round, Membership.workspace_id == ws, Membership.active.is_(True))
+               .group_by(Membership.circle_id).subquery("members"))
+    answers = (select(Response.prompt_post_id, func.count().label("n"))
+               .where(Response.workspace_id == ws, Response.prompt_post_id.in_(select(posts.c.id)))
+               .group_by(Response.prompt_post_id).subquery("answers"))
+    checks = (select(CheckIn.circle_id, CheckIn.cycle,
+                     func.max(case((CheckIn.status == "met", 1), else_=0)).label("met"))
+              .join(Circle, Circle.id == CheckIn.circle_id).where(in_round, CheckIn.workspace_id == ws)
+              .group_by(CheckIn.circle_id, CheckIn.cycle).subquery("checks"))
+    pulses = (select(Pulse.circle_id, Pulse.cycle, func.sum(Pulse.rating).label("s"), func.count().label("n"))
+              .join(Circle, Circle.id == Pulse.circle_id).where(in_round, Pulse.workspace_id == ws)
+              .group_by(Pulse.circle_id, Pulse.cycle).having(func.count() >= n).subquery("pulses"))
+    m = func.coalesce(members.c.n, 0)
+    cw = (select(posts.c.circle_id, posts.c.cycle, m.label("m"), func.coalesce(answers.c.n, 0).label("a"),
+                 case((checks.c.met.is_(None), 0), else_=1).label("chk"), func.coalesce(checks.c.met, 0).label("met"),
+                 pulses.c.s.label("ps"), pulses.c.n.label("pn"),
+                 (pulses.c.s * 1.0 / pulses.c.n).label("avg"))
+          .select_from(posts)
+          .outerjoin(members, members.c.circle_id == posts.c.circle_id)
+          .outerjoin(answers, answers.c.prompt_post_id == posts.c.id)
+          .outerjoin(checks, and_(checks.c.circle_id == posts.c.circle_id, checks.c.cycle == posts.c.cycle))
+          .outerjoin(pulses, and_(pulses.c.circle_id == posts.c.circle_id, pulses.c.cycle == posts.c.cycle))
+          .cte("cw"))
+    by_circle = {"partition_by": cw.c.circle_id, "order_by": cw.c.cycle}
+    shown_drop = cw.c.avg - func.lag(cw.c.avg).over(partition_by=[cw.c.circle_id, cw.c.pn.is_(None)],
+                                                    order_by=cw.c.cycle)
+    cum = select(cw.c.circle_id, cw.c.cycle, cw.c.m, cw.c.a, cw.c.chk, cw.c.met, cw.c.ps, cw.c.pn,
+                 func.count().over(**by_circle).label("c_posts"),
+                 func.sum(cw.c.a).over(**by_circle).label("c_a"),
+                 func.sum(cw.c.chk).over(**by_circle).label("c_chk"),
+                 func.sum(cw.c.met).over(**by_circle).label("c_met"),
+                 func.sum(cw.c.ps).over(**by_circle).label("c_ps"),
+                 func.sum(cw.c.pn).over(**by_circle).label("c_pn"),
+                 func.count(cw.c.pn).over(**by_circle).label("grp"),
+                 case((cw.c.pn.is_(None), None), else_=shown_drop).label("drop")).cte("cum")
+    last_drop = func.max(cum.c.drop).over(partition_by=[cum.c.circle_id, cum.c.grp])
+    flagged = select(cum, case((or_(
+        cum.c.m < MIN_ACTIVE_MEMBERS,
+        and_(cum.c.c_posts >= 2, cum.c.m > 0, cum.c.c_a * 1.0 / (cum.c.m * cum.c.c_posts) < LOW_ANSWER_RATE),
+        and_(cum.c.c_chk >= 2, cum.c.c_met * 1.0 / cum.c.c_chk < LOW_MEETING_RATE),
+        and_(cum.c.c_pn > 0, cum.c.c_ps * 1.0 / cum.c.c_pn < LOW_PULSE),
+        last_drop <= FALLING_PULSE,
+    ), 1), else_=0).label("risky")).subquery("flagged")
+    f = flagged.c
+    return (select(f.cycle, func.count(), func.sum(f.m), func.sum(f.a), func.sum(f.chk), func.sum(f.met),
+                   func.sum(f.ps), func.sum(f.pn), func.sum(f.risky))
+            .group_by(f.cycle).order_by(f.cycle))
