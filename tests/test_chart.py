@@ -240,3 +240,49 @@ async def test_a_digest_replayed_after_a_crash_posts_neither_text_nor_chart_twic
     texts, charts = _digests_and_charts(slack.fake)
     assert len(texts) == 1 and charts == ["health-spring-circles-round-1.png"]
     assert len(slack.fake.calls_to("files.completeUploadExternal")) == 1
+
+
+def _digest_reply(db, circlebot, clock):  # type: ignore[no-untyped-def]
+    """The digest a coordinator of the two-week world is sent, rendered as the worker does."""
+    from bot.presenters import render_payload
+    from circles.cycle import weekly_digest
+    from circles.notices import to_payload
+
+    two_weeks(circlebot, db, clock)
+    with db() as session:
+        notice = weekly_digest(session, session.scalar(select(Program.workspace_id)), clock())
+    return render_payload(to_payload(notice))
+
+
+async def test_discord_delivers_the_digest_chart_as_an_attachment_of_the_dm(db, circlebot, clock, monkeypatch):  # type: ignore[no-untyped-def]
+    from adapters.discord.client import CircleClient
+    from adapters.discord.gateway import DiscordGateway
+    from bot.ports import Delivery
+    from tests.fakes.discord.harness import fake_discord_api
+
+    reply = _digest_reply(db, circlebot, clock)
+    async with fake_discord_api(monkeypatch) as fake:
+        fake.add_guild("4000")
+        cfg = Config()
+        cfg.discord.sync_commands = False
+        client = CircleClient(core=None, config=cfg)  # type: ignore[arg-type]  # sends need no core
+        await client.login("fake-token")
+        try:
+            sent = await DiscordGateway(client).dm("4000", "601", reply, delivery=Delivery("digest:x:m1"))
+        finally:
+            await client.close()
+    [msg] = [m for m in fake.posted(fake.dm_channels["601"]) if m["id"] == sent.ref]
+    [att] = msg["attachments"]
+    assert att["filename"] == "health-spring-circles-round-1.png" and att["description"].startswith("Health chart")
+    assert fake.files[att["id"]][:8] == PNG_SIGNATURE
+
+
+async def test_console_digest_saves_the_chart_beside_the_message(db, circlebot, clock, tmp_path):  # type: ignore[no-untyped-def]
+    from adapters.console.adapter import ConsoleGateway
+
+    reply = _digest_reply(db, circlebot, clock)
+    lines: list[str] = []
+    await ConsoleGateway(lines.append, files_dir=tmp_path).dm("acme", "coord", reply)
+    saved = tmp_path / "health-spring-circles-round-1.png"
+    assert "Weekly circles digest" in lines[0] and f"saved to {saved.resolve()}" in lines[0]
+    assert saved.read_bytes()[:8] == PNG_SIGNATURE
