@@ -109,6 +109,8 @@ class SchedulingConfig:
     per_workspace_per_second: float = 20.0
     # PostgreSQL leader election: how often a follower retries / the leader re-checks its lock
     leader_check_seconds: int = 10
+    # the digest's charts use [evaluation] pulse_min_respondents (copied here when loaded)
+    pulse_min_respondents: int = 3
 
 
 @dataclass
@@ -196,3 +198,4 @@ def _check(cfg: Config) -> None:
     if not isinstance(pm, int) or isinstance(pm, bool) or pm < 2:
         raise ConfigError(f"[evaluation] pulse_min_respondents = {pm!r}: use a whole number of at "
                           "least 2 (one answer would show that person's rating)")
+    sc.pulse_min_respondents = pm  # one threshold: the scheduler's digest reads it from here

@@ -197,3 +197,18 @@ async def test_slack_delivers_the_export_zip_privately_to_the_coordinator(slack)
     data = fake.uploads[shared["files"][0]["id"]]["data"]
     assert "participation.csv" in zipfile.ZipFile(io.BytesIO(data)).namelist()
     assert fake.violations == []
+
+
+def test_the_pulse_threshold_is_configurable_but_never_below_two(tmp_path):  # type: ignore[no-untyped-def]
+    import pytest
+
+    from bot.config import ConfigError, load
+
+    good = tmp_path / "good.toml"
+    good.write_text("[evaluation]\npulse_min_respondents = 5\n")
+    cfg = load(good, environ={})
+    assert cfg.evaluation.pulse_min_respondents == 5 and cfg.scheduling.pulse_min_respondents == 5
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[evaluation]\npulse_min_respondents = 1\n")
+    with pytest.raises(ConfigError, match="at least 2"):
+        load(bad, environ={})

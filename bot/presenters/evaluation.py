@@ -18,7 +18,8 @@ def export_reply(x: ExportFile, today: dt.date) -> Reply:
     lines = [f"Evaluation data for {which}: CSV files in one zip."]
     lines += [f"• {name}: {fmt.counted(rows, 'row')}" for name, rows in x.files]
     lines.append("Pulse appears only as weekly averages per circle where enough members answered; "
-                 "nobody's own rating or comment is attributed.")
+                 "nobody's own rating or comment is attributed. For a very large workspace, "
+                 "`circlebot export` writes the same files to a folder on the server.")
     name = export_filename(today)
     return Reply(title="Program evaluation export", text="\n".join(lines), visibility="ephemeral",
                  files=[Attachment(name, x.data, title=f"Evaluation export ({which})",

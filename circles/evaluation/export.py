@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, func, select
+from sqlalchemy import Select, and_, case, func, select
 from sqlalchemy.orm import Session
 
 from circles.evaluation.privacy_threshold import min_respondents, shown
@@ -63,27 +63,30 @@ class ExportTable:
     query: Callable[[ExportScope], Select[Any]]
     shape: Shape | None = None
 
+    def batches(self, session: Session, scope: ExportScope) -> Iterator[Sequence[Sequence[Any]]]:
+        """The rows in batches of ``BATCH``, streamed from a server-side cursor. Values are
+        ready for ``csv`` as they come (flags are 1/0 in SQL, None is written empty), so only
+        tables with a ``shape`` touch each row in Python."""
+        result = session.execute(self.query(scope).execution_options(yield_per=BATCH))
+        for part in result.partitions(BATCH):
+            if self.shape is None:
+                yield part
+            else:
+                yield [shaped for row in part if (shaped := self.shape(row, scope)) is not None]
+
     def rows(self, session: Session, scope: ExportScope) -> Iterator[Sequence[Any]]:
-        stmt = self.query(scope).execution_options(yield_per=BATCH)
-        for row in session.execute(stmt):
-            shaped = self.shape(row, scope) if self.shape else row
-            if shaped is not None:
-                yield tuple(_plain(v) for v in shaped)
+        for part in self.batches(session, scope):
+            yield from part
 
     def count(self, session: Session, scope: ExportScope) -> int:
         """Rows the query will produce (an upper bound when ``shape`` drops some)."""
-        return int(session.scalar(select(func.count()).select_from(self.query(scope).subquery())) or 0)
+        unordered = self.query(scope).order_by(None)  # counting needs no sort
+        return int(session.scalar(select(func.count()).select_from(unordered.subquery())) or 0)
 
 
-def _plain(value: Any) -> Any:
-    """CSV-friendly: booleans as 1/0, dates as ISO, None as empty."""
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return int(value)
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
+def _flag(expr: Any) -> Any:
+    """A boolean column as 1/0, the same on every database."""
+    return case((expr, 1), else_=0)
 
 
 # ----------------------------------------------------------------- shared joins
@@ -120,7 +123,7 @@ def _enrolled(scope: ExportScope) -> Select[Any]:
 
 def _members(scope: ExportScope) -> Select[Any]:
     return (select(Member.id, Member.display_name, Profile.role, Profile.department, Profile.experience,
-                   Member.enrolled, Member.paused_until, func.date(Member.created_at))
+                   _flag(Member.enrolled), Member.paused_until, func.date(Member.created_at))
             .outerjoin(Profile, and_(Profile.member_id == Member.id, Profile.workspace_id == scope.workspace_id))
             .where(Member.workspace_id == scope.workspace_id, Member.id.in_(_enrolled(scope)))
             .order_by(Member.id))
@@ -152,7 +155,7 @@ def _circle_rows(scope: ExportScope) -> Select[Any]:
                .where(Membership.workspace_id == ws, Membership.active.is_(True))
                .group_by(Membership.circle_id).subquery())
     return _circles(select(Program.name, Round.number, Circle.number, Circle.name, Circle.kind,
-                           func.coalesce(members.c.n, 0), Circle.score, Circle.archived)
+                           func.coalesce(members.c.n, 0), Circle.score, _flag(Circle.archived))
                     .select_from(Circle).outerjoin(members, members.c.circle_id == Circle.id), scope) \
         .order_by(Program.name, Round.number, Circle.number)
 
@@ -161,7 +164,7 @@ def _participation(scope: ExportScope) -> Select[Any]:
     """Per member per week: answered the prompt, and what they said at check-in."""
     ws = scope.workspace_id
     stmt = (select(Program.name, Round.number, Circle.number, Membership.member_id, Member.display_name,
-                   Membership.role, Membership.active, PromptPost.cycle, Response.id.is_not(None),
+                   Membership.role, _flag(Membership.active), PromptPost.cycle, _flag(Response.id.is_not(None)),
                    CheckIn.status)
             .select_from(Membership)
             .join(Circle, Circle.id == Membership.circle_id)
@@ -172,8 +175,7 @@ def _participation(scope: ExportScope) -> Select[Any]:
             .outerjoin(CheckIn, and_(CheckIn.circle_id == Circle.id, CheckIn.cycle == PromptPost.cycle,
                                      CheckIn.member_id == Membership.member_id, CheckIn.workspace_id == ws))
             .where(Membership.workspace_id == ws))
-    return _circles(stmt, scope).order_by(Program.name, Round.number, Circle.number,
-                                          Membership.member_id, PromptPost.cycle)
+    return _circles(stmt, scope)  # unsorted: sorting a million rows costs more than writing them
 
 
 def _checkins(scope: ExportScope) -> Select[Any]:
@@ -181,8 +183,7 @@ def _checkins(scope: ExportScope) -> Select[Any]:
                    CheckIn.status, CheckIn.created_at)
             .select_from(CheckIn).join(Circle, Circle.id == CheckIn.circle_id)
             .where(CheckIn.workspace_id == scope.workspace_id))
-    return _circles(stmt, scope).order_by(Program.name, Round.number, Circle.number, CheckIn.cycle,
-                                          CheckIn.member_id)
+    return _circles(stmt, scope)  # unsorted, like participation
 
 
 def _pulse(scope: ExportScope) -> Select[Any]:
@@ -196,7 +197,7 @@ def _pulse(scope: ExportScope) -> Select[Any]:
 def _pulse_shown(row: Sequence[Any], scope: ExportScope) -> Sequence[Any]:
     *where, respondents, avg = row
     ok = shown(int(respondents), scope.min_respondents)
-    return (*where, respondents, round(float(avg), 2) if ok else None, ok)
+    return (*where, respondents, round(float(avg), 2) if ok else None, int(ok))
 
 
 def _pulse_comments(scope: ExportScope) -> Select[Any]:
@@ -213,7 +214,7 @@ def _pulse_comments(scope: ExportScope) -> Select[Any]:
 
 
 def _goals(scope: ExportScope) -> Select[Any]:
-    return (select(Goal.member_id, Goal.number, func.date(Goal.created_at), Goal.due_on, Goal.done,
+    return (select(Goal.member_id, Goal.number, func.date(Goal.created_at), Goal.due_on, _flag(Goal.done),
                    Goal.notes)
             .where(Goal.workspace_id == scope.workspace_id, Goal.member_id.in_(_enrolled(scope)))
             .order_by(Goal.member_id, Goal.number))

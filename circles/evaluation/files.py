@@ -18,8 +18,6 @@ from sqlalchemy.orm import Session
 
 from circles.evaluation.export import TABLES, ExportScope, ExportTable
 
-TICK = 5000  # rows between progress reports
-
 
 class Progress(Protocol):
     def start(self, filename: str, expected: int) -> None: ...
@@ -42,13 +40,12 @@ def write_tables(session: Session, scope: ExportScope, open_text: Opener,
         with open_text(table.filename) as out:
             w = csv.writer(out)
             w.writerow(table.header)
-            for row in table.rows(session, scope):
-                w.writerow(row)
-                count += 1
-                if progress is not None and count % TICK == 0:
-                    progress.advance(TICK)
+            for batch in table.batches(session, scope):
+                w.writerows(batch)
+                count += len(batch)
+                if progress is not None:
+                    progress.advance(len(batch))
         if progress is not None:
-            progress.advance(count % TICK)
             progress.finish(table.filename, count)
         written.append((table.filename, count))
     return written

@@ -106,8 +106,10 @@ def _weekly(rnd: Round, n: int) -> Select[Any]:
     members = (select(Membership.circle_id, func.count().label("n")).join(Circle, Circle.id == Membership.circle_id)
                .where(in_round, Membership.workspace_id == ws, Membership.active.is_(True))
                .group_by(Membership.circle_id).subquery("members"))
+    # answers are reached through this workspace's own prompt posts (so scoped by them), which
+    # lets the database count them from the prompt-post index alone
     answers = (select(Response.prompt_post_id, func.count().label("n"))
-               .where(Response.workspace_id == ws, Response.prompt_post_id.in_(select(posts.c.id)))
+               .join(posts, posts.c.id == Response.prompt_post_id)
                .group_by(Response.prompt_post_id).subquery("answers"))
     checks = (select(CheckIn.circle_id, CheckIn.cycle,
                      func.max(case((CheckIn.status == "met", 1), else_=0)).label("met"))
