@@ -157,7 +157,8 @@ def wire_console(app: App, gateways: dict[str, ChatGateway], worker: DeliveryWor
     clock = ConsoleClock(app.bot.clock)
     app.bot.clock = clock.now
     worker.clock = clock.now
-    gateway = ConsoleGateway(posts or (lambda text: print(f"\n{text}", file=out, flush=True)))
+    gateway = ConsoleGateway(posts or (lambda text: print(f"\n{text}", file=out, flush=True)),
+                             files_dir=app.config.evaluation.files_dir)
     gateways["console"] = gateway
     if set(gateways) == {"console"}:  # nothing to pace in a terminal: no platform rate limits
         worker.limiter = RateLimiter(0, 0, clock=lambda: clock.now().timestamp())

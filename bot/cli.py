@@ -1,4 +1,4 @@
-"""`circlebot` command line: run, demo, migrate, status."""
+"""`circlebot` command line: run, demo, migrate, status, export."""
 
 from __future__ import annotations
 
@@ -35,6 +35,11 @@ def _parser() -> argparse.ArgumentParser:
                    "check-in, pulses, digest and the health report")
     sub.add_parser("migrate", help="upgrade the database schema to the newest version")
     sub.add_parser("status", help="show the next due work and the outbox backlog")
+    export = sub.add_parser("export", help="write program-evaluation CSV files to a folder")
+    export.add_argument("--program", default="", help="one program's name (default: every program)")
+    export.add_argument("--out", default="circlebot-export", help="folder to write (default: ./circlebot-export)")
+    export.add_argument("--workspace", default="",
+                        help="platform:id of the workspace, when the database holds more than one")
     return p
 
 
@@ -101,6 +106,11 @@ def _main(args: argparse.Namespace) -> int:
         app = build(cfg)
         print(status_report(app.sessions, app.bot.clock(), app.config.scheduling))
         return 0
+    if command == "export":
+        from bot.export_cli import run_export
+
+        app = build(cfg)
+        return run_export(app.sessions, cfg, args.program, args.out, args.workspace)
     if command == "run":
         from bot.runtime import run
 

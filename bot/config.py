@@ -113,6 +113,14 @@ class SchedulingConfig:
     per_workspace_per_second: float = 20.0
     # PostgreSQL leader election: how often a follower retries / the leader re-checks its lock
     leader_check_seconds: int = 10
+    # the digest uses [health] min_pulse_respondents (copied here when loaded)
+    pulse_min_respondents: int = 3
+
+
+@dataclass
+class EvaluationConfig:
+    # the console saves charts and exports here (it can't show a picture)
+    files_dir: str = "circlebot-files"
 
 
 @dataclass
@@ -121,14 +129,13 @@ class PrivacyConfig:
 
     purge_after_days: int = 30  # an uninstalled workspace's data is deleted after this
     survey_days: int = 14  # the closing survey stays open this many days after the round ends
-    min_respondents: int = 3  # anonymity threshold N for survey aggregates (never below 2)
-    files_dir: str = "circlebot-files"  # the console saves file replies (export-me) here
 
 
 @dataclass
 class HealthConfig:
-    # a pulse aggregate (average, trend, comments) is shown only when at least this many
-    # members answered it (circles.health.privacy); never below 2
+    # a pulse aggregate (average, trend, comments, the chart, the export) and a survey figure
+    # are shown only when at least this many members answered (circles.health.privacy);
+    # never below 2
     min_pulse_respondents: int = 3
 
 
@@ -141,6 +148,7 @@ class Config:
     scheduling: SchedulingConfig = field(default_factory=SchedulingConfig)
     privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
     health: HealthConfig = field(default_factory=HealthConfig)
+    evaluation: EvaluationConfig = field(default_factory=EvaluationConfig)
 
 
 ENV = {
@@ -213,3 +221,4 @@ def _check(cfg: Config) -> None:
         raise ConfigError(f"[scheduling] digest_time = {sc.digest_time!r}: use HH:MM, e.g. 09:00") from exc
     if rules.parse_weekday(str(sc.digest_day)) is None:
         raise ConfigError(f"[scheduling] digest_day = {sc.digest_day!r}: use a weekday, e.g. mon")
+    sc.pulse_min_respondents = n  # one threshold: the scheduler's digest reads it from here

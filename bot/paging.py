@@ -52,6 +52,7 @@ def split_reply(reply: Reply, *, max_chars: int, max_sections: int) -> list[Repl
             sections=group,
             buttons=reply.buttons if last else [],
             form=reply.form if first else None,
+            files=reply.files if first else [],
             mentions=reply.mentions if first else [],
         ))
     return parts

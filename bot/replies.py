@@ -7,6 +7,8 @@ dataclasses that round-trip through JSON lets the outbox store a message and sen
 
 from __future__ import annotations
 
+import base64
+import dataclasses
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -63,6 +65,26 @@ class Section:
 
 
 @dataclass
+class Attachment:
+    """A file that goes with a reply (a chart, an export): the bytes, the file's name, a
+    title people see and a description for screen readers. Each adapter delivers it its own
+    way (Slack file upload, Discord attachment, a saved file on the console)."""
+
+    filename: str
+    data: bytes
+    title: str = ""
+    alt_text: str = ""
+    mime: str = "application/octet-stream"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "data": base64.b64encode(self.data).decode()}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Attachment:
+        return cls(**{**data, "data": base64.b64decode(data["data"])})
+
+
+@dataclass
 class Reply:
     text: str
     title: str = ""
@@ -75,9 +97,11 @@ class Reply:
     # The only intended pings: platform user ids the adapter renders as real mentions.
     # Everything else in a reply is rendered so it can never ping (user text is stored raw).
     mentions: list[str] = field(default_factory=list)
+    files: list[Attachment] = field(default_factory=list)  # sent with the text
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        files = [f.to_dict() for f in self.files]
+        return {**asdict(dataclasses.replace(self, files=[])), "files": files}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Reply:
@@ -85,6 +109,7 @@ class Reply:
         data["sections"] = [Section(**s) for s in data.get("sections", [])]
         data["fields"] = [Field(**f) for f in data.get("fields", [])]
         data["buttons"] = [Button(**b) for b in data.get("buttons", [])]
+        data["files"] = [Attachment.from_dict(f) for f in data.get("files", [])]
         form = data.get("form")
         if form:
             form = dict(form)

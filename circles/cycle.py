@@ -22,6 +22,8 @@ from sqlalchemy import String, and_, cast, exists, insert, literal, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from circles import clock, notices, rules
+from circles.evaluation.privacy_threshold import min_respondents
+from circles.evaluation.series import ProgramSeries, program_series
 from circles.health import ProgramHealth, program_health
 from circles.model import (
     Circle,
@@ -431,13 +433,14 @@ def _run_digest(sessions: sessionmaker[Session], workspace_id: int, now: dt.date
 
     def work(s: Session) -> None:
         claim(s, workspace_id, key, now=now)
-        notify_coordinators(s, workspace_id, key, weekly_digest(s, workspace_id, now))
+        notify_coordinators(s, workspace_id, key, weekly_digest(
+            s, workspace_id, now, getattr(cfg, "pulse_min_respondents", None)))
 
     if once(sessions, work, now):
         done["digest"] += 1
 
 
-def _program_digest(health: ProgramHealth) -> notices.ProgramDigest:
+def _program_digest(health: ProgramHealth, series: ProgramSeries | None = None) -> notices.ProgramDigest:
     risky = health.at_risk
     return notices.ProgramDigest(
         program_name=health.program_name, round_number=health.round_number, circles=len(health.circles),
@@ -445,16 +448,21 @@ def _program_digest(health: ProgramHealth) -> notices.ProgramDigest:
         pulse_avg=health.overall("pulse_avg"), pulse_trend=health.overall("pulse_trend"),
         at_risk_total=len(risky),
         at_risk=[notices.AtRiskCircle(c.name, list(c.risks)) for c in risky[: notices.DIGEST_AT_RISK]],
+        weeks=list(series.weeks) if series is not None else [],
+        min_respondents=series.min_respondents if series is not None else min_respondents(),
     )
 
 
-def weekly_digest(session: Session, workspace_id: int, now: dt.datetime) -> notices.WeeklyDigest:
+def weekly_digest(session: Session, workspace_id: int, now: dt.datetime,
+                  threshold: int | None = None) -> notices.WeeklyDigest:
     """At-risk circles, answer and meeting rates and the pulse trend per program with an
-    active round, by program name."""
+    active round, by program name, with each round's weekly series (the digest's chart is
+    drawn from it at send time, so a replayed row draws the same picture)."""
     programs = session.scalars(
         select(Program)
         .where(Program.workspace_id == workspace_id, Program.id.in_(
             select(Round.program_id).where(Round.workspace_id == workspace_id, Round.status == "active")))
         .order_by(Program.name)
     ).all()
-    return notices.WeeklyDigest([_program_digest(program_health(session, p, now)) for p in programs])
+    return notices.WeeklyDigest([_program_digest(program_health(session, p, now), program_series(session, p, threshold))
+                                 for p in programs])

@@ -139,6 +139,7 @@ class Nudge:
 # ------------------------------------------------- coordinators (circles.cycle, health)
 # Facts only; the words are in bot/presenters/coordinator_notices.py.
 
+from circles.evaluation.series import WeekPoint  # noqa: E402
 from circles.health import Risk  # noqa: E402  (kept with the section that uses it)
 
 
@@ -187,10 +188,14 @@ class ProgramDigest:
     pulse_trend: float | None  # mean change of the circles' pulse vs the week before
     at_risk_total: int
     at_risk: list[AtRiskCircle]
+    # the round week by week, for the digest's chart (rows written before it have none)
+    weeks: list[WeekPoint] = dataclasses.field(default_factory=list)
+    min_respondents: int = 3
 
     @classmethod
     def from_data(cls, data: dict[str, Any]) -> ProgramDigest:
-        return cls(**{**data, "at_risk": [AtRiskCircle.from_data(c) for c in data["at_risk"]]})
+        return cls(**{**data, "at_risk": [AtRiskCircle.from_data(c) for c in data["at_risk"]],
+                      "weeks": [WeekPoint.from_data(w) for w in data.get("weeks", [])]})
 
 
 DIGEST_AT_RISK = 10

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from circles import notices
 from circles.errors import DomainError
+from circles.health.privacy import threshold
 from circles.model import (
     Circle,
     Goal,
@@ -35,17 +36,13 @@ from circles.outbox import enqueue_many
 from circles.usecases.context import Actor
 
 OUTCOMES = ("met", "progressed", "not_yet")
-DEFAULT_MIN_GROUP = 3  # the pulse threshold rule of issue 12: N = 3 by default ...
-FLOOR = 2  # ... and never below 2
 DEFAULT_WINDOW_DAYS = 14
 
 
 def min_group(n: int | None) -> int:
-    """The anonymity threshold actually used: a configured N, never below 2.
-
-    (A local copy of the pulse threshold rule health12 adds; the integrator can point both
-    at one definition.)"""
-    return max(FLOOR, n if n is not None else DEFAULT_MIN_GROUP)
+    """The anonymity threshold in force for survey figures: the same rule as every pulse
+    aggregate (``circles.health.privacy.threshold``), a configured N never below 2."""
+    return threshold(n)
 
 
 # ------------------------------------------------------------------- sending

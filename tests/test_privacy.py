@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.config import Config
 from bot.core import CircleBot
-from bot.files import FileReply
 from bot.presenters import render_payload
 from circles import notices
 from circles.db import unit_of_work
@@ -88,9 +87,10 @@ def busy_member(bot: CircleBot) -> None:
 def test_export_me_holds_everything_stored_about_me_and_nothing_of_others(circlebot: CircleBot) -> None:
     busy_member(circlebot)
     reply = say(circlebot, ZELDA, "export-me")
-    assert isinstance(reply, FileReply) and reply.visibility == "ephemeral"
-    assert reply.file_name.endswith(".json") and reply.mime == "application/json"
-    data = json.loads(reply.file_bytes)
+    [file] = reply.files
+    assert reply.visibility == "ephemeral"
+    assert file.filename.endswith(".json") and file.mime == "application/json"
+    data = json.loads(file.data)
     assert data["member"]["external_id"] == ZELDA.user
     assert data["member"]["display_name"] == "Zelda Quintaine"
     assert data["profile"]["department"] == "Quantum Basketry"
@@ -102,15 +102,15 @@ def test_export_me_holds_everything_stored_about_me_and_nothing_of_others(circle
     assert [g["text"] for g in data["goals"]] == ["Ship the zeppelin parser"]
     assert data["survey_answers"] == []
     assert {"key", "notice", "data"} <= set(data["queued_messages"][0])
-    assert "Member0" not in reply.file_bytes.decode()  # the others' data isn't mine
+    assert "Member0" not in file.data.decode()  # the others' data isn't mine
 
 
 async def test_in_the_console_export_me_saves_the_file_and_says_where(db, tmp_path) -> None:  # type: ignore[no-untyped-def]
     console = Console(db)
-    console.bot.config.privacy.files_dir = str(tmp_path / "files")
+    console.session.gateway.files_dir = tmp_path / "files"  # where the console saves files
     await console.type("/as ana", "/circle join peer", "/cancel")
     out = await console.type('/circle goal set "Learn to juggle"', "/circle export-me")
-    assert "📎 Saved circlebot-my-data.json to" in out
+    assert "📎 Your Circlebot data: saved to" in out
     saved = json.loads((tmp_path / "files" / "circlebot-my-data.json").read_text())
     assert saved["member"]["external_id"] == "ana"
     assert [g["text"] for g in saved["goals"]] == ["Learn to juggle"]
@@ -283,11 +283,11 @@ async def test_on_slack_export_me_arrives_as_a_file_in_my_dm(slack, db) -> None:
 
     await slack.command('goal set "Learn Slack uploads"', user="U1")
     answer = await slack.command("export-me", user="U1")
-    assert "Sent *circlebot-my-data.json* to your direct messages" in text_of(answer)
-    [shared] = slack.fake.files
-    assert shared["name"] == "circlebot-my-data.json" and shared["channel"].startswith("D")
+    assert "Here is everything Circlebot stores about you" in text_of(answer)
+    [shared] = [m for m in slack.fake.messages if m.get("files")]
+    assert shared["files"][0]["name"] == "circlebot-my-data.json" and shared["channel"].startswith("D")
     assert "U1" in slack.fake.members[shared["channel"]]
-    data = json.loads(shared["data"])
+    data = json.loads(slack.fake.uploads[shared["files"][0]["id"]]["data"])
     assert data["member"]["external_id"] == "U1"
     assert [g["text"] for g in data["goals"]] == ["Learn Slack uploads"]
     assert [c.method for c in slack.fake.calls if c.method.startswith("files.")] == [
@@ -305,9 +305,10 @@ async def test_on_discord_export_me_is_a_private_attachment(discord_fake, db, cl
         await h.slash("goal set", {"text": "Learn attachments"}, user_id="601")
         answer = await h.slash("export-me", user_id="601")
     assert answer.ephemeral and not answer.is_error
-    [file] = answer.callback["data"]["_files"]
-    assert file["filename"] == "circlebot-my-data.json"
-    assert json.loads(file["data"])["goals"][0]["text"] == "Learn attachments"
+    [att] = [a for m in answer.messages for a in m.get("attachments") or []]
+    assert att["filename"] == "circlebot-my-data.json"
+    [data] = fake.files.values()  # the bytes Discord received with the private answer
+    assert json.loads(data)["goals"][0]["text"] == "Learn attachments"
 
 
 def test_the_migration_goes_down_and_up_again(engine) -> None:  # type: ignore[no-untyped-def]

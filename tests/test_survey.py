@@ -167,7 +167,7 @@ def test_the_threshold_is_configurable_but_never_below_two(circlebot: CircleBot)
     end_round(circlebot)
     fill(circlebot, people[0], survey_of(circlebot, people[0].user),
          {"helped": "5", "join_again": "yes", "suggestion": "Keep it"})
-    circlebot.config.privacy.min_respondents = 1
+    circlebot.config.health.min_pulse_respondents = 1
     assert "results show from 2 answers" in say(circlebot, COORD, "health rounds").plain_text()
     with circlebot.sessions() as s:
         [one] = survey_results(s, 1, None, min_respondents=1)

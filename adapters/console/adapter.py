@@ -20,12 +20,12 @@ import threading
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TextIO
 
 from adapters.console.clock import USAGE as CLOCK_USAGE
 from adapters.console.clock import ConsoleClock, parse_target, stamp, steps
 from bot.core import CircleBot
-from bot.files import FileReply, save_file
 from bot.ports import Capabilities, Delivery, Identity, Sent
 from bot.replies import Button, Form, FormField, Reply
 
@@ -87,6 +87,25 @@ def render(reply: Reply) -> str:
     return "\n".join(lines)
 
 
+def save_files(reply: Reply, folder: Path) -> list[Path]:
+    """A terminal can't show a picture or hand over a file: each attachment is written to
+    ``folder`` (created when needed) and its path printed instead."""
+    saved = []
+    for f in reply.files:
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / Path(f.filename).name  # never outside the folder, whatever the name
+        path.write_bytes(f.data)
+        saved.append(path.resolve())
+    return saved
+
+
+def render_with_files(reply: Reply, folder: Path) -> str:
+    lines = [render(reply)] if render(reply) else []
+    lines += [f"📎 {f.title or f.filename}: saved to {path}"
+              for f, path in zip(reply.files, save_files(reply, folder), strict=True)]
+    return "\n".join(lines)
+
+
 class ConsoleGateway:
     """Where the delivery worker sends circle posts and DMs when running locally.
 
@@ -98,8 +117,9 @@ class ConsoleGateway:
     # a terminal has no threads to reply in (its stand-in is `/reply`): notices say "Answer"
     capabilities = Capabilities(threads=False)
 
-    def __init__(self, write: Callable[[str], None]) -> None:
+    def __init__(self, write: Callable[[str], None], files_dir: str | Path = "circlebot-files") -> None:
         self.write = write
+        self.files_dir = Path(files_dir)
         self._ids = itertools.count(1)
         self.spaces: dict[str, str] = {}
         self.members: dict[str, list[str]] = {}
@@ -117,7 +137,7 @@ class ConsoleGateway:
     async def post(self, workspace: str, space: str, message: Reply, thread: str | None = None,
                    *, delivery: Delivery | None = None) -> Sent:
         ref = f"{space}:{next(self._ids)}"
-        text = render(message)
+        text = render_with_files(message, self.files_dir)
         if message.buttons:
             text += "\n  (type a number to press a button; /reply TEXT replies in this thread)"
         self.write(f"[#{self.spaces.get(space, space)}] (message {ref})\n{text}")
@@ -129,7 +149,7 @@ class ConsoleGateway:
 
     async def dm(self, workspace: str, user: str, message: Reply, *,
                  delivery: Delivery | None = None) -> Sent:
-        self.write(f"[DM to @{user}]\n{render(message)}")
+        self.write(f"[DM to @{user}]\n{render_with_files(message, self.files_dir)}")
         if message.buttons:
             self.pressable[user] = list(message.buttons)
         return Sent(f"D{next(self._ids)}")
@@ -185,16 +205,11 @@ class ConsoleSession:
             self.gateway.pressable[self.user] = list(reply.buttons)
         else:
             self._buttons = list(reply.buttons)
-        text = render(reply)
+        folder = self.gateway.files_dir if self.gateway is not None \
+            else Path(self.core.config.evaluation.files_dir)
+        text = render_with_files(reply, folder)
         if text:
             print(text, file=self.out, flush=True)
-        if isinstance(reply, FileReply):
-            self.save(reply)
-
-    def save(self, reply: FileReply) -> None:
-        """A file reply (export-me) is saved under ``[privacy] files_dir``; its path printed."""
-        path = save_file(reply, self.core.config.privacy.files_dir)
-        self.say(f"📎 Saved {reply.safe_name} to {path}")
 
     async def fill(self, form: Form) -> dict[str, str | list[str]] | str:
         """The form's values, asked field by field; or, when the person typed a command

@@ -29,7 +29,7 @@ import discord
 from discord.http import handle_message_parameters
 
 from adapters.discord.render import render
-from adapters.discord.respond import message_kwargs
+from adapters.discord.respond import discord_files, message_kwargs
 from bot.ports import Delivery, DeliveryError, FailureKind, Sent
 from bot.replies import Reply
 
@@ -289,6 +289,7 @@ class DiscordGateway:
                 allowed_mentions=kwargs["allowed_mentions"],
                 message_reference=ref.to_message_reference_dict() if ref else discord.utils.MISSING,
                 nonce=nonce_for(f"{key}:{i}") if key else None,
+                files=discord_files(message) if i == 0 and message.files else discord.utils.MISSING,
             )
             if key and params.payload is not None:
                 # Discord drops a repeat of the same nonce (sent within minutes): a send retried

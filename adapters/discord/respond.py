@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from adapters.discord.render import Rendered, render
-from bot.files import FileReply
 from bot.ports import Identity
 from bot.replies import Reply
 
@@ -137,8 +136,8 @@ async def send_reply(
     # presses in DMs don't say which server they belong to: put it in the custom id
     in_dm = interaction.guild_id is None
     parts = [message_kwargs(part, guild=guild_hint if in_dm else None) for part in render(reply)]
-    if parts and isinstance(reply, FileReply):
-        parts[0]["file"] = attachment(reply)
+    if parts and reply.files:  # the files go with the first message, as attachments
+        parts[0]["files"] = discord_files(reply)
     if (not ephemeral and interaction.extras.get(DEFERRED_PRIVATELY)
             and await _post_in_channel(interaction, parts)):
         return
@@ -149,10 +148,10 @@ async def send_reply(
             await interaction.followup.send(ephemeral=ephemeral, **kwargs)
 
 
-def attachment(reply: FileReply) -> discord.File:
-    """A file reply (export-me) as a Discord attachment on the answer itself, so it is as
-    private as the answer (ephemeral)."""
-    return discord.File(io.BytesIO(reply.file_bytes), filename=reply.safe_name)
+def discord_files(reply: Reply) -> list[discord.File]:
+    """A reply's attachments as discord.py files (the alt text becomes the description)."""
+    return [discord.File(io.BytesIO(f.data), filename=f.filename, description=f.alt_text[:1024] or None)
+            for f in reply.files]
 
 
 def message_kwargs(part: Rendered, guild: str | None) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from adapters.slack.errors import to_delivery_error
+from adapters.slack.files import upload as upload_files
 from adapters.slack.http import SharedHttp
 from adapters.slack.identity import IdentityResolver
 from adapters.slack.installation_store import DbInstallationStore, SignedStateStore
@@ -43,7 +44,6 @@ from adapters.slack.render import (
     unescape,
 )
 from bot.config import Config
-from bot.files import FileReply
 from bot.ports import Identity
 from bot.replies import Reply, error
 from circles.once import first_time
@@ -65,8 +65,6 @@ NOT_INSTALLED = (":warning: Circlebot isn't installed in this Slack workspace an
 FOREIGN = ("This Circlebot is installed for a different Slack workspace, so it can't act "
            "on this one. Ask an admin here to install Circlebot.")
 
-FILE_SENT = "Sent *{name}* to your direct messages with Circlebot; only you can see it."
-FILE_FAILED = "I couldn't send you the file, so nothing was shared. Please try again later."
 
 Respond = Callable[..., Awaitable[Any]]
 
@@ -339,8 +337,6 @@ class SlackListeners:
                       response_url: str | None, replace_original: bool = False) -> None:
         if reply is None:
             return
-        if isinstance(reply, FileReply):
-            reply = await self._send_file(reply, who, client)
         if reply.form is not None:
             meta = {"c": reply.form.context, "ch": who.channel, "ru": response_url}
             try:
@@ -357,23 +353,22 @@ class SlackListeners:
         for i, part in enumerate(reply_parts(reply)):  # each part one message that fits
             await self._tell(client, who.workspace, who.user, who.channel, part, respond,
                              replace_original=replace_original and i == 0)
+        if reply.files:
+            await self._send_files(client, who, reply)
 
-    async def _send_file(self, reply: FileReply, who: Identity, client: AsyncWebClient) -> Reply:
-        """A file reply (export-me) goes to the person's DM with the app through Slack's
-        current upload (files.getUploadURLExternal, the bytes, files.completeUploadExternal:
-        what ``files_upload_v2`` does); the answer where they asked says where it went."""
+    async def _send_files(self, client: AsyncWebClient, who: Identity, reply: Reply) -> None:
+        """A reply's files: a private reply's go to the person's DM with the bot (Slack has no
+        ephemeral files), a public one's to the channel it was asked in."""
         try:
-            opened = await client.conversations_open(users=who.user)
-            channel = opened["channel"]["id"]
-            await client.files_upload_v2(channel=channel, file=reply.file_bytes,
-                                         filename=reply.safe_name,
-                                         title=reply.title or reply.safe_name,
-                                         initial_comment=reply.text)
+            if reply.visibility == "in_channel" and who.channel:
+                channel = who.channel
+            else:
+                opened = await client.conversations_open(users=who.user)
+                channel = str(opened["channel"]["id"])
+            await upload_files(client, channel, reply.files)
         except SlackApiError as exc:
-            why = to_delivery_error(exc)
-            log.warning("file upload to %s failed: %s", who.user, why)
-            return Reply(text=f"{FILE_FAILED} ({why})", tone="error")
-        return Reply(text=FILE_SENT.format(name=reply.safe_name), title=reply.title, tone="success")
+            log.warning("could not share %d file(s) with %s: %s", len(reply.files), who.user,
+                        to_delivery_error(exc))
 
     async def _tell(self, client: AsyncWebClient, team: str, user: str, channel: str | None,
                     reply: Reply, respond: Respond | None, *, replace_original: bool = False,

@@ -17,6 +17,7 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.slack import files as slack_files
 from adapters.slack.errors import api_error_code, to_delivery_error
 from adapters.slack.installation_store import DbInstallationStore
 from adapters.slack.render import message_kwargs
@@ -227,9 +228,11 @@ class SlackGateway:
         try:
             earlier = await self._already_sent(client, workspace, space, thread, delivery)
             if earlier:
+                await self._files_once(client, space, message, thread, earlier)
                 return Sent(earlier)
             resp = await self._with_join(client, space, client.chat_postMessage,
                                          channel=space, **kwargs)
+            await slack_files.upload(client, space, message.files, thread)
         except SlackApiError as exc:
             raise to_delivery_error(exc) from exc
         return Sent(str(resp["ts"]))
@@ -247,6 +250,7 @@ class SlackGateway:
                 channel = await self._open_dm(client, workspace, user)
             earlier = await self._already_sent(client, workspace, channel, None, delivery)
             if earlier:
+                await self._files_once(client, channel, message, None, earlier)
                 return Sent(earlier, dm_channel=channel)
             try:
                 resp = await client.chat_postMessage(channel=channel, **message_kwargs(message),
@@ -257,6 +261,7 @@ class SlackGateway:
                 channel = await self._open_dm(client, workspace, user, stale=channel)  # once
                 resp = await client.chat_postMessage(channel=channel, **message_kwargs(message),
                                                      **_outbox_metadata(delivery))
+            await slack_files.upload(client, channel, message.files)
         except SlackApiError as exc:
             raise to_delivery_error(exc) from exc
         return Sent(str(resp["ts"]), dm_channel=channel)
@@ -338,6 +343,14 @@ class SlackGateway:
             "unverified_send", f"Couldn't check whether this message was already sent (more than "
             f"{HISTORY_PAGES * HISTORY_PAGE} newer messages in the channel), so it was not sent "
             "again; send it by hand if it is missing.", kind=FailureKind.PERMANENT)
+
+    async def _files_once(self, client: AsyncWebClient, channel: str, message: Reply,
+                          thread: str | None, message_ts: str) -> None:
+        """A retried row whose message went out: its files go up unless they did too (the
+        message is sent first, the files right after it, so a crash can fall between)."""
+        if message.files and not await slack_files.already_shared(client, channel, message.files,
+                                                                  message_ts):
+            await slack_files.upload(client, channel, message.files, thread)
 
     async def _with_join(self, client: AsyncWebClient, target: str, call, **kwargs):  # type: ignore[no-untyped-def]
         """`not_in_channel`: join once (public channels only) and try again; a private

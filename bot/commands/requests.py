@@ -246,6 +246,16 @@ class ProgramRename(Request):
     new_name: str = ""
 
 
+@dataclass(frozen=True)
+class HealthChart(Request):
+    program: str = ""
+
+
+@dataclass(frozen=True)
+class Export(Request):
+    program: str = ""
+
+
 def request_fields(request: Request) -> dict[str, Any]:
     return {f.name: getattr(request, f.name) for f in fields(request)}
 

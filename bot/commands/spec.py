@@ -16,6 +16,7 @@ from bot.commands.requests import (
     CoordinatorsAdd,
     CoordinatorsList,
     CoordinatorsRemove,
+    Export,
     ExportMe,
     ForgetMe,
     GoalDelete,
@@ -25,6 +26,7 @@ from bot.commands.requests import (
     GoalNote,
     GoalSet,
     Health,
+    HealthChart,
     HealthCircle,
     HealthRounds,
     Help,
@@ -255,6 +257,11 @@ SPECS: list[CommandSpec] = [
     CommandSpec(("health", "circle"), "One circle in detail: who's quiet, check-ins, pulse, goals", HealthCircle,
                 (_a("number", "circle_number", required=True), PROGRAM_OPT), coordinator_only=True,
                 example="/circle health circle 3"),
+    CommandSpec(("health", "chart"), "Chart of answers, meetings, pulse and risks per week",
+                HealthChart, (PROGRAM_OPT,), coordinator_only=True,
+                example='/circle health chart program="Spring circles"'),
+    CommandSpec(("export",), "Program evaluation data as CSV files (sent to you privately)", Export,
+                (PROGRAM_OPT,), coordinator_only=True, example='/circle export program="Spring circles"'),
 ]
 SPEC_BY_REQUEST: dict[type[Request], CommandSpec] = {s.request: s for s in SPECS}
 GROUPS = sorted({s.path[0] for s in SPECS if len(s.path) > 1})

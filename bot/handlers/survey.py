@@ -60,5 +60,5 @@ def survey_form(ctx: Ctx, x: a.SurveyForm) -> Reply:
 def health_rounds(ctx: Ctx, r: c.HealthRounds) -> Reply:
     ps = [program(ctx.actor, r.program)] if r.program else programs(ctx.actor.session,
                                                                      ctx.actor.workspace)
-    n = ctx.config.privacy.min_respondents
+    n = ctx.config.health.min_pulse_respondents
     return present.rounds_reply([rounds_report(ctx.actor.session, p, n) for p in ps])

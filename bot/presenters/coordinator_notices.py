@@ -4,10 +4,12 @@ and the weekly digest."""
 from __future__ import annotations
 
 from bot.presenters import formatting as fmt
+from bot.presenters.chart import chart_file
 from bot.presenters.health import risk_text
 from bot.presenters.registry import presents
 from bot.replies import Reply, Section
 from circles import notices as n
+from circles.evaluation.series import ProgramSeries
 
 
 @presents(n.RoundEnded)
@@ -51,7 +53,14 @@ def _program_section(p: n.ProgramDigest) -> Section:
     return Section(title=f"{p.program_name}, round {p.round_number}", text="\n".join(lines))
 
 
+def _series(p: n.ProgramDigest) -> ProgramSeries:
+    return ProgramSeries(p.program_name, p.round_number, False, p.min_respondents, list(p.weeks))
+
+
 @presents(n.WeeklyDigest)
 def weekly_digest(x: n.WeeklyDigest) -> Reply:
+    """The digest's words, with each program's health chart drawn now from the weeks the
+    notice carries (the same picture as `/circle health chart`)."""
+    charts = [chart_file(_series(p)) for p in x.programs if p.weeks]
     return Reply(title="Weekly circles digest", text="How your circles are doing this week.",
-                 sections=[_program_section(p) for p in x.programs])
+                 sections=[_program_section(p) for p in x.programs], files=charts)

@@ -85,6 +85,11 @@ MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
     "no_circle_in_round": lambda f: (f"Round {f['round']} has circles 1 to {f['count']}; there is no circle "
                                      f"{f['number']}."),
     "member_gone": lambda f: "That member is no longer in this workspace. Nothing changed.",
+    "export_workspace_not_found": lambda f: (f'There is no workspace "{f["name"]}" in this database. '
+                                             f"Workspaces: {', '.join(f['workspaces']) or 'none yet'}."),
+    "export_no_workspaces": lambda f: "This database has no workspaces yet, so there is nothing to export.",
+    "export_workspace_ambiguous": lambda f: ("This database holds several workspaces; pick one with "
+                                             f"--workspace ({', '.join(f['workspaces'])})."),
 }
 
 

@@ -6,20 +6,22 @@ import json
 from typing import Any
 
 from bot.actions import Cancel, ConfirmForget
-from bot.files import FileReply
 from bot.presenters import formatting as fmt
 from bot.presenters.registry import presents
-from bot.replies import Button, Reply, ok
+from bot.replies import Attachment, Button, Reply, ok
 from circles import notices as n
 from circles.privacy import ForgetPlan, Forgotten
 
 
-def exported(data: dict[str, Any]) -> FileReply:
+def exported(data: dict[str, Any]) -> Reply:
+    """Everything stored about a person as one JSON file, privately (on Slack the file goes
+    to their DM with the app: Slack has no private files in a channel)."""
     body = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True).encode()
-    return FileReply(text="Here is everything Circlebot stores about you, as a JSON file. "
-                          "Only you can see this.", title="Your data",
-                     file_name="circlebot-my-data.json", file_bytes=body,
-                     mime="application/json")
+    return Reply(text="Here is everything Circlebot stores about you, as a JSON file. "
+                      "Only you can see it.", title="Your data",
+                 files=[Attachment("circlebot-my-data.json", body, title="Your Circlebot data",
+                                   alt_text="Everything Circlebot stores about you, as JSON",
+                                   mime="application/json")])
 
 
 def confirm_forget(plan: ForgetPlan) -> Reply:

@@ -17,6 +17,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
+from tests.fakes.discord import uploads
 from tests.fakes.discord.limits import (
     ApiError,
     check_message,
@@ -83,6 +84,7 @@ class FakeDiscord:
         self._ephemeral_defers: set[str] = set()
         self.shown: list[dict[str, Any]] = []  # interaction messages as Discord showed them
         self._scripted: list[Scripted] = []
+        self.files: dict[str, bytes] = {}  # attachment id -> the uploaded bytes
         self._ids = itertools.count(900_000_000_000_000_001)
         self.in_flight = Requests()
         app = web.Application()
@@ -180,12 +182,11 @@ class FakeDiscord:
 
     async def _answer(self, request: web.Request) -> web.Response:
         body: Any = None
-        if request.content_type == "multipart/form-data":  # a message with attachments
-            form = await request.post()
-            body = json.loads(str(form["payload_json"]))
-            (body.get("data") if "data" in body and "type" in body else body)["_files"] = [
-                {"filename": f.filename, "data": f.file.read()}
-                for key, f in form.items() if key.startswith("files[")]
+        if request.content_type.startswith("multipart/"):  # a message with files
+            try:
+                body = await uploads.parse(request)
+            except ApiError as exc:
+                return jresp(exc.body, exc.status)
         elif request.can_read_body:
             raw = await request.read()
             try:
@@ -373,7 +374,7 @@ class FakeDiscord:
             "type": 0,
             "content": body.get("content") or "",
             "author": BOT_USER,
-            "attachments": [],
+            "attachments": uploads.attachments(body, self.new_id, self.files),
             "embeds": body.get("embeds") or [],
             "mentions": [],
             "mention_roles": [],

@@ -24,7 +24,7 @@ from aiohttp import WSMsgType, web
 from aiohttp.test_utils import TestServer
 
 from tests.fakes.settle import SETTLE_SECONDS, Requests
-from tests.fakes.slack import files
+from tests.fakes.slack import files_api
 from tests.fakes.slack.blockkit import TOO_LONG, check_message
 from tests.fakes.slack.state import Call, SlackState
 from tests.fakes.slack.web_api import METHODS, checked, error, oauth_access
@@ -69,7 +69,7 @@ class FakeSlack(SlackState):
         app.router.add_get("/link", self._socket)
         app.router.add_post("/hooks/{tail:.*}", self._hook)
         app.router.add_route("*", "/api/{method}", self._api)
-        app.router.add_post("/upload/{file_id}", lambda request: files.receive(self, request))
+        app.router.add_post("/upload/{file_id}", self._upload)
         self.server = TestServer(app, host="127.0.0.1")
 
     # -------------------------------------------------------------- set-up
@@ -86,6 +86,14 @@ class FakeSlack(SlackState):
     @property
     def api_base(self) -> str:
         return str(self.server.make_url("/api/"))
+
+    def upload_url(self, file_id: str) -> str:
+        """Where files.getUploadURLExternal tells the client to send a file's bytes."""
+        return str(self.server.make_url(f"/upload/{file_id}"))
+
+    async def _upload(self, request: web.Request) -> web.Response:
+        with self.in_flight.handling():
+            return await files_api.receive_upload(self, request)
 
     def response_url(self, name: str = "r") -> str:
         return str(self.server.make_url(f"/hooks/{name}"))
@@ -176,7 +184,7 @@ class FakeSlack(SlackState):
             return error("not_authed" if not token else "invalid_auth")
         if team.revoked:
             return error("token_revoked")
-        handler = METHODS.get(method)
+        handler = METHODS.get(method) or files_api.METHODS.get(method)
         if handler is None:
             return error("unknown_method")
         wait = self.limits.retry_after(method, team.id)

@@ -59,8 +59,7 @@ class SlackState:
         self.members: dict[str, set[str]] = {}
         self.messages: list[dict[str, Any]] = []
         self.rules: list[Rule] = []
-        self.uploads: dict[str, dict[str, Any]] = {}  # file id -> announced upload (files.py)
-        self.files: list[dict[str, Any]] = []  # files shared by completeUploadExternal
+        self.uploads: dict[str, dict[str, Any]] = {}  # file id -> announced upload (files_api.py)
         self.limits = SlackLimits()  # Slack's per-method rate limits (see limits.py)
         self._ids = itertools.count(1)
         self._ts = itertools.count(1)

@@ -11,7 +11,6 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.fakes.slack import files
 from tests.fakes.slack.blockkit import TOO_LONG, check_message, check_view
 from tests.fakes.slack.state import SlackState, Team
 
@@ -223,6 +222,8 @@ def _history(state: SlackState, team: Team, p: Params, thread: str | None) -> we
         item = {"type": "message", "ts": m["ts"], "text": m["text"]}
         if want_meta and m.get("metadata"):
             item["metadata"] = m["metadata"]
+        if m.get("files"):  # a files.completeUploadExternal share
+            item["files"] = m["files"]
         out.append(item)
     more = start + page < len(newest_first)
     return web.json_response({"ok": True, "messages": out, "has_more": more,
@@ -308,6 +309,4 @@ METHODS: dict[str, Method] = {
     "chat.postEphemeral": chat_post_ephemeral,
     "views.open": views_open,
     "views.publish": views_publish,
-    "files.getUploadURLExternal": files.get_upload_url,
-    "files.completeUploadExternal": files.complete_upload,
 }
