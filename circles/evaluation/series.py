@@ -26,7 +26,7 @@ from circles.health.rules import (
     LOW_PULSE,
     MIN_ACTIVE_MEMBERS,
 )
-from circles.model import CheckIn, Circle, Membership, Program, PromptPost, Pulse, Response, Round
+from circles.model import Circle, CircleWeek, Membership, Program, PromptPost, Round
 
 
 @dataclass(frozen=True)
@@ -106,28 +106,23 @@ def _weekly(rnd: Round, n: int) -> Select[Any]:
     members = (select(Membership.circle_id, func.count().label("n")).join(Circle, Circle.id == Membership.circle_id)
                .where(in_round, Membership.workspace_id == ws, Membership.active.is_(True))
                .group_by(Membership.circle_id).subquery("members"))
-    # answers are reached through this workspace's own prompt posts (so scoped by them), which
-    # lets the database count them from the prompt-post index alone
-    answers = (select(Response.prompt_post_id, func.count().label("n"))
-               .join(posts, posts.c.id == Response.prompt_post_id)
-               .group_by(Response.prompt_post_id).subquery("answers"))
-    checks = (select(CheckIn.circle_id, CheckIn.cycle,
-                     func.max(case((CheckIn.status == "met", 1), else_=0)).label("met"))
-              .join(Circle, Circle.id == CheckIn.circle_id).where(in_round, CheckIn.workspace_id == ws)
-              .group_by(CheckIn.circle_id, CheckIn.cycle).subquery("checks"))
-    pulses = (select(Pulse.circle_id, Pulse.cycle, func.sum(Pulse.rating).label("s"), func.count().label("n"))
-              .join(Circle, Circle.id == Pulse.circle_id).where(in_round, Pulse.workspace_id == ws)
-              .group_by(Pulse.circle_id, Pulse.cycle).having(func.count() >= n).subquery("pulses"))
+    # answers, check-ins and pulses per circle and week come from the tallies kept with them
+    # (``circle_weeks``, the same rows /circle health reads), not from millions of raw rows
+    t = CircleWeek.__table__.c
+    tally = (select(t.circle_id, t.cycle, t.answers, t.checkins, t.met, t.pulses, t.pulse_sum)
+             .join(Circle, Circle.id == t.circle_id)
+             .where(in_round, t.workspace_id == ws).subquery("tally"))
+    shown = tally.c.pulses >= n
     m = func.coalesce(members.c.n, 0)
-    cw = (select(posts.c.circle_id, posts.c.cycle, m.label("m"), func.coalesce(answers.c.n, 0).label("a"),
-                 case((checks.c.met.is_(None), 0), else_=1).label("chk"), func.coalesce(checks.c.met, 0).label("met"),
-                 pulses.c.s.label("ps"), pulses.c.n.label("pn"),
-                 (pulses.c.s * 1.0 / pulses.c.n).label("avg"))
+    cw = (select(posts.c.circle_id, posts.c.cycle, m.label("m"), func.coalesce(tally.c.answers, 0).label("a"),
+                 case((func.coalesce(tally.c.checkins, 0) > 0, 1), else_=0).label("chk"),
+                 case((func.coalesce(tally.c.met, 0) > 0, 1), else_=0).label("met"),
+                 case((shown, tally.c.pulse_sum), else_=None).label("ps"),
+                 case((shown, tally.c.pulses), else_=None).label("pn"),
+                 case((shown, tally.c.pulse_sum * 1.0 / tally.c.pulses), else_=None).label("avg"))
           .select_from(posts)
           .outerjoin(members, members.c.circle_id == posts.c.circle_id)
-          .outerjoin(answers, answers.c.prompt_post_id == posts.c.id)
-          .outerjoin(checks, and_(checks.c.circle_id == posts.c.circle_id, checks.c.cycle == posts.c.cycle))
-          .outerjoin(pulses, and_(pulses.c.circle_id == posts.c.circle_id, pulses.c.cycle == posts.c.cycle))
+          .outerjoin(tally, and_(tally.c.circle_id == posts.c.circle_id, tally.c.cycle == posts.c.cycle))
           .cte("cw"))
     by_circle = {"partition_by": cw.c.circle_id, "order_by": cw.c.cycle}
     # the health rule: the latest shown weekly pulse at least FALLING_PULSE below the round's
