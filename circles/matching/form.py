@@ -11,10 +11,13 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 
 from circles.matching.construct import greedy_fill, greedy_pairs, greedy_star
 from circles.matching.neighbours import neighbours
+from circles.matching.optimal import Chosen, exact_inputs, prove
 from circles.matching.results import build_result
 from circles.matching.scoring import Instance
 from circles.matching.search import LocalSearch
-from circles.matching.types import PAIR_KINDS, Candidate, MatchResult, MatchSettings
+from circles.matching.types import PAIR_KINDS, Candidate, MatchResult, MatchSettings, Optimality
+
+_QUICK = 0.1  # share of the search budget spent before an exact solve
 
 
 def circle_sizes(n: int, lo: int, hi: int) -> list[int]:
@@ -82,11 +85,24 @@ def form_circles(
         s.near = neighbours(inst, range(n), range(n), 10, rank)
         greedy_fill(s, list(zip(groups, sizes, strict=True)), order, [True] * n)
 
-    s.run(settings.time_budget_s)
+    budget = settings.time_budget_s
+    chosen: Chosen | None = None
+    optimality = Optimality(False)
+    if budget > 0 and exact_inputs(s, lo, hi) is not None:
+        # Small rounds: a short search gives the solver a start, the solver proves or beats it;
+        # only if the solver's node limits stop it first does the search get its full budget.
+        s.run(budget * _QUICK)
+        chosen, optimality = prove(s, lo, hi)
+        if not optimality.proven:
+            s.run(budget)
+            chosen, optimality = prove(s, lo, hi)
+    else:
+        s.run(budget)
+    final: LocalSearch | Chosen = chosen or s
     for m in s.spare:
-        if s.group_of[m] == s.bench:
+        if final.group_of[m] == final.bench:
             waitlist[cands[m].id] = "there were not enough mentees for another pod this round"
-    return build_result(inst, s, waitlist, namer(names))
+    return build_result(inst, final, waitlist, namer(names), optimality)
 
 
 def _start_pods(
