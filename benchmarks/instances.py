@@ -84,15 +84,23 @@ def generate(
     wide_hours: bool = False,
     unknown_availability: float = 0.05,
     never_with_rate: float = 0.01,
+    zones: int = 0,
+    mentor_share: float = 0.2,
 ) -> list[Candidate]:
-    """n members; with roles, about one in five is a mentor with capacity 2–5."""
+    """n members; with roles, about `mentor_share` are mentors with capacity 2–5. With
+    `zones`, people spread evenly over that many time zones around the world instead."""
     rng = random.Random(seed)
     regs = [REGIONS[i] for i in regions]
+    if zones:
+        regs = [
+            (f"zone {k}", (round(-10 + 22 * k / max(1, zones - 1)),), 1.0 / zones)
+            for k in range(zones)
+        ]
     out = []
     for i in range(n):
         _, offsets, _ = rng.choices(regs, [r[2] for r in regs])[0]
         offset = rng.choice(offsets)
-        mentor = roles and rng.random() < 0.2
+        mentor = roles and rng.random() < mentor_share
         exp = rng.choices([1, 2, 3, 4, 5], [0.2, 0.3, 0.25, 0.15, 0.1])[0]
         if mentor:
             exp = max(exp, rng.choice([3, 4, 5]))

@@ -10,7 +10,8 @@ import random
 from collections.abc import Callable, Collection, Mapping, Sequence
 
 from circles.matching.construct import greedy_fill, greedy_pairs, greedy_star
-from circles.matching.neighbours import neighbours
+from circles.matching.chunked import CHUNKED_KINDS, form_chunked
+from circles.matching.neighbours import SMALL, neighbours
 from circles.matching.optimal import Chosen, exact_inputs, prove
 from circles.matching.results import build_result
 from circles.matching.scoring import Instance
@@ -53,6 +54,8 @@ def form_circles(
         if c.id not in seen_ids:
             seen_ids.add(c.id)
             cands.append(c)
+    if settings.kind in CHUNKED_KINDS and len(cands) > SMALL:
+        return form_chunked(form_circles, cands, settings, recent_pairs, names)
     inst = Instance(cands, settings, recent_pairs)
     n = inst.n
     rng = random.Random(settings.seed)
@@ -82,7 +85,7 @@ def form_circles(
         sizes = circle_sizes(n, lo, hi)
         groups = [s.add_group(lo, hi) for _ in sizes]
         s.open_bench()
-        s.near = neighbours(inst, range(n), range(n), 10, rank)
+        s.near = neighbours(inst, range(n), range(n), 10, rank, score=s.score)
         greedy_fill(s, list(zip(groups, sizes, strict=True)), order, [True] * n)
 
     budget = settings.time_budget_s
