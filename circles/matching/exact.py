@@ -28,7 +28,7 @@ from circles.matching.penalties import near_gap_ok, shared_hours
 from circles.matching.scoring import Instance
 
 EXACT_N = 60  # members: above this the search alone forms the round
-MAX_COLUMNS = 60_000  # possible circles: above this enumerating them costs more than it proves
+MAX_COLUMNS = 10_000  # possible circles: beyond this the solver is slower than the search is good
 _NODES = 400  # branch-and-bound nodes per stage (a work limit, not a time limit)
 _banner_lock = threading.Lock()
 _banner_done = False
@@ -240,6 +240,8 @@ def solve(
     import numpy as np
 
     n, star = inst.n, inst.kind == "mentor_pair"
+    if not columns:  # no circle is possible without an opt-out: everybody waits
+        return Solved([], True, 0.0)
     w_never, w_place, w_repeat, w_hours, w_near = tier_weights(n, bounds[1])
     mentors = sorted(capacity) if star else []
     ncol = len(columns)
@@ -268,10 +270,10 @@ def solve(
         best1 = -top * w_place
         x1 = x1 + [0.0] * len(mentors)
     else:
-        res = _run(columns, mentors, capacity, n, star, cost1, start, None, np)
+        res = _lexicographic(columns, mentors, capacity, n, star, start, top, np)
         if res is None:
             return None
-        x1, proven1, _ = res
+        x1, proven1 = res
         best1 = sum(c * round(x) for c, x in zip(cost1, x1, strict=True))
     placed = math.ceil(-best1 / w_place - 1e-9)
     clean = best1 == -placed * w_place  # the optimum breaks nothing
@@ -284,11 +286,20 @@ def solve(
             start2[where[k]] = 1.0
     start2[len(sub):] = [round(v) for v in x1[ncol:]]
     cost2 = [-c.compat for c in sub] + [0.0] * len(mentors)
-    if clean:
-        hold = ([placed_of(c) for c in sub] + [1] * len(mentors), float(placed), float("inf"))
-    else:
-        hold = (cost1, -float("inf"), best1 + 0.5)
-    res = _run(sub, mentors, capacity, n, star, cost2, start2, hold, np)
+    # Hold each tier at its optimum with small integer rows (the weighted cost as one row
+    # made the solver crawl): as many placed, no more repeats, hours or near-peer breaks.
+    holds = [([placed_of(c) for c in sub] + [1] * len(mentors), float(placed), math.inf)]
+    if not clean:
+        rest = int(round(best1 + placed * w_place))
+        repeats, rest = divmod(rest, w_repeat)
+        hours, near = divmod(rest, w_hours)
+        zeros = [0] * len(mentors)
+        holds += [
+            ([c.repeats for c in sub] + zeros, -math.inf, float(repeats)),
+            ([c.hours for c in sub] + zeros, -math.inf, float(hours)),
+            ([c.near for c in sub] + zeros, -math.inf, float(near)),
+        ]
+    res = _run(sub, mentors, capacity, n, star, cost2, start2, holds, np)
     if res is None:
         x2, proven2, bound = start2, False, None
     else:
@@ -302,6 +313,48 @@ def solve(
     return Solved(chosen, proven, gap)
 
 
+def _lexicographic(  # type: ignore[no-untyped-def]
+    columns: Sequence[Column],
+    mentors: Sequence[int],
+    capacity: dict[int, int],
+    n: int,
+    star: bool,
+    start: list[float],
+    top: int | None,
+    np,
+) -> tuple[list[float], bool] | None:
+    """Stage 1 tier by tier, each a small-integer MIP holding the tiers above it: most people
+    placed, then fewest repeats, then fewest circles without shared hours, then fewest
+    near-peer gaps. (One MIP with the tiers as weights is equivalent but crawls.)"""
+    zeros = [0] * len(mentors)
+    placed = [1 if star else len(c.members) for c in columns] + [1] * len(mentors)
+    tiers = [
+        ([-v for v in placed], placed),
+        ([c.repeats for c in columns] + zeros, None),
+        ([c.hours for c in columns] + zeros, None),
+        ([c.near for c in columns] + zeros, None),
+    ]
+    holds: list[tuple[Sequence[float], float, float]] = []
+    x, proven = start, True
+    for cost, count in tiers:
+        if count is not None and top is not None and sum(
+            c * v for c, v in zip(count, start, strict=True)
+        ) >= top:  # the search already places as many as sizes allow
+            holds.append((count, float(top), math.inf))
+            continue
+        if not any(cost):
+            holds.append((cost, -math.inf, 0.0))
+            continue
+        res = _run(columns, mentors, capacity, n, star, cost, x, holds, np)
+        if res is None:
+            return None
+        x, ok, _ = res
+        proven = proven and ok
+        best = round(sum(c * round(v) for c, v in zip(cost, x, strict=True)))
+        holds.append((cost, -math.inf, float(best)))
+    return [float(round(v)) for v in x], proven
+
+
 def _clean_floor(columns: Sequence[Column], n: int, star: bool, top: int, np) -> list[float] | None:  # type: ignore[no-untyped-def]
     """A choice of rule-keeping circles placing `top` people, if one exists (cheap: only the
     columns that break nothing take part)."""
@@ -310,7 +363,7 @@ def _clean_floor(columns: Sequence[Column], n: int, star: bool, top: int, np) ->
     keep = [k for k, c in enumerate(columns) if not (c.never or c.repeats or c.hours or c.near)]
     sub = [columns[k] for k in keep]
     sizes = [float(len(c.members)) for c in sub]
-    res = _run(sub, [], {}, n, False, [-v for v in sizes], [0.0] * len(sub), (sizes, top, math.inf), np)
+    res = _run(sub, [], {}, n, False, [-v for v in sizes], [0.0] * len(sub), [(sizes, top, math.inf)], np)
     if res is None:
         return None
     x = [0.0] * len(columns)
@@ -327,11 +380,11 @@ def _run(  # type: ignore[no-untyped-def]
     star: bool,
     cost: Sequence[float],
     start: Sequence[float],
-    hold: tuple[Sequence[float], float, float] | None,
+    holds: Sequence[tuple[Sequence[float], float, float]],
     np,
 ) -> tuple[list[float], bool, float | None] | None:
     """One MIP: minimise `cost` over the columns, each member at most once (1:1 mentors up to
-    capacity), optionally holding `hold` = (coefficients, lower, upper). Returns the solution,
+    capacity), holding each of `holds` = (coefficients, lower, upper). Returns the solution,
     whether it is proven optimal, and the dual bound."""
     import highspy
 
@@ -350,10 +403,10 @@ def _run(  # type: ignore[no-untyped-def]
         rows.append([(k, 1.0) for k in mine])  # pairs <= capacity
         lower.append(-math.inf)
         upper.append(float(capacity[m]))
-    if hold is not None:
-        rows.append([(k, float(v)) for k, v in enumerate(hold[0]) if v])
-        lower.append(hold[1])
-        upper.append(hold[2])
+    for coef, lo, hi in holds:
+        rows.append([(k, float(v)) for k, v in enumerate(coef) if v])
+        lower.append(lo)
+        upper.append(hi)
     starts, index, value = [0], [], []
     for r in rows:
         for k, v in r:

@@ -9,8 +9,8 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Collection, Mapping, Sequence
 
-from circles.matching.construct import greedy_fill, greedy_pairs, greedy_star
 from circles.matching.chunked import CHUNKED_KINDS, form_chunked
+from circles.matching.construct import greedy_fill, greedy_pairs, greedy_star
 from circles.matching.neighbours import SMALL, neighbours
 from circles.matching.optimal import Chosen, exact_inputs, prove
 from circles.matching.results import build_result
