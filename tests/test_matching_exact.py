@@ -108,3 +108,19 @@ def test_an_unproven_preview_says_how_close_it_is() -> None:
     assert "within 1.2% of the best possible" in preview(view).text
     unknown = RoundView(1, "Big", 2, 10.0, [], [], [], Optimality(False, None))
     assert "best possible" not in preview(unknown).text
+
+
+# --- rounds the earlier matcher got wrong (each failed on the code before issue 14) ---------
+
+
+def test_pods_with_many_mentors_keep_every_rule_the_best_round_keeps() -> None:
+    """18 members, 10 of them mentors, pods of 3-4 after a round of history: the earlier
+    matcher re-paired two people who met last round and called it "no alternative", though
+    the same number of people can be placed with no repeat at all."""
+    cands = generate(18, 23, roles=True, mentor_share=0.7)
+    result = form_circles(
+        cands, MatchSettings(kind="pod", min_size=3, max_size=4), history(cands, 1, 4, 23)
+    )
+    assert result.broken_rules == []
+    assert len(result.waitlist) == 6
+    assert result.optimality.proven
