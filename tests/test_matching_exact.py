@@ -124,3 +124,13 @@ def test_pods_with_many_mentors_keep_every_rule_the_best_round_keeps() -> None:
     assert result.broken_rules == []
     assert len(result.waitlist) == 6
     assert result.optimality.proven
+
+
+def test_heavy_history_repeats_no_pair_more_than_it_must() -> None:
+    """17 members after four rounds, circles of 4-5: the earlier matcher re-paired 10 pairs
+    who had met, treating a repeat like a circle short of shared hours; only 8 repeats are
+    unavoidable once a repeat outranks shared hours."""
+    cands = generate(17, 0, regions=(0, 1))
+    result = form_circles(cands, MatchSettings(min_size=4, max_size=5), history(cands, 4, 5, 0))
+    assert sum("met in a recent round" in r for r in result.broken_rules) == 8
+    assert result.waitlist == {} and result.optimality.proven
