@@ -119,7 +119,6 @@ def families(names: Sequence[str], per_family: int) -> tuple[list[tuple[str, str
         tot["proven"] += proven
         tot["compat_sum"] += sum(ratios)
         tot["compat_min"] = min(tot["compat_min"], min(ratios))
-        print(f"done: {name}", file=sys.stderr, flush=True)
         rows.append(
             (
                 f"{name} ({kind} {lo}-{hi}, n={min(counts[:m])}-{max(counts[:m])}, {m} inst)",
@@ -129,6 +128,7 @@ def families(names: Sequence[str], per_family: int) -> tuple[list[tuple[str, str
                 f"(matcher {t_m:.1f}s, reference {t_x:.1f}s)",
             )
         )
+        print("  ".join(rows[-1]), file=sys.stderr, flush=True)  # progress on a long run
     return rows, tot
 
 
