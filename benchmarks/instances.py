@@ -84,15 +84,23 @@ def generate(
     wide_hours: bool = False,
     unknown_availability: float = 0.05,
     never_with_rate: float = 0.01,
+    zones: int = 0,
+    mentor_share: float = 0.2,
 ) -> list[Candidate]:
-    """n members; with roles, about one in five is a mentor with capacity 2–5."""
+    """n members; with roles, about `mentor_share` are mentors with capacity 2–5. With
+    `zones`, people spread evenly over that many time zones around the world instead."""
     rng = random.Random(seed)
     regs = [REGIONS[i] for i in regions]
+    if zones:
+        regs = [
+            (f"zone {k}", (round(-10 + 22 * k / max(1, zones - 1)),), 1.0 / zones)
+            for k in range(zones)
+        ]
     out = []
     for i in range(n):
         _, offsets, _ = rng.choices(regs, [r[2] for r in regs])[0]
         offset = rng.choice(offsets)
-        mentor = roles and rng.random() < 0.2
+        mentor = roles and rng.random() < mentor_share
         exp = rng.choices([1, 2, 3, 4, 5], [0.2, 0.3, 0.25, 0.15, 0.1])[0]
         if mentor:
             exp = max(exp, rng.choice([3, 4, 5]))
@@ -135,3 +143,32 @@ def previous_round(cands: Sequence[Candidate], size: int, seed: int) -> set[froz
             for b in chunk[i + 1 :]:
                 pairs.add(frozenset({a.id, b.id}))
     return pairs
+
+
+def history(cands: Sequence[Candidate], rounds: int, size: int, seed: int) -> set[frozenset[int]]:
+    """Pairs from several earlier rounds: the first groups similar people, later ones mix."""
+    pairs = previous_round(cands, size, seed)
+    for r in range(1, rounds):
+        rng = random.Random(seed * 31 + r)
+        order = [c.id for c in cands]
+        rng.shuffle(order)
+        for s in range(0, len(order), size):
+            chunk = order[s : s + size]
+            pairs |= {frozenset({a, b}) for i, a in enumerate(chunk) for b in chunk[i + 1 :]}
+    return pairs
+
+
+# name -> (kind, min size, max size, member counts, generate() options, history rounds, min hours)
+FAMILIES: dict[str, tuple[str, int, int, tuple[int, ...], dict[str, object], int, int]] = {
+    "peer 3-5 odd": ("peer", 3, 5, (13, 14, 15, 16, 17), {"regions": (0, 1)}, 1, 1),
+    "peer 4-6 odd": ("peer", 4, 6, (13, 14, 15, 15, 13), {"regions": (0, 1)}, 1, 1),
+    "pods scarce mentors": ("pod", 3, 4, (18, 21, 24, 27, 29), {"roles": True, "mentor_share": 0.15}, 1, 1),
+    "pods many mentors": ("pod", 3, 4, (18, 18, 20, 22, 25), {"roles": True, "mentor_share": 0.7}, 1, 1),
+    "heavy history 4-5": ("peer", 4, 5, (13, 14, 15, 17, 17), {"regions": (0, 1)}, 4, 1),
+    "tight hours 3-4": ("peer", 3, 4, (15, 17, 19, 20, 18), {"regions": (0, 1, 2, 3)}, 1, 3),
+    "never-with 3-5": ("peer", 3, 5, (13, 14, 15, 16, 17), {"never_with_rate": 0.35}, 1, 1),
+    "skill-swap pairs": ("skill_swap", 2, 2, (13, 19, 24, 29, 27), {}, 2, 1),
+    "mentor pairs": ("mentor_pair", 2, 2, (13, 19, 24, 29, 27), {"roles": True, "mentor_share": 0.3}, 2, 1),
+    "reverse pairs": ("reverse", 2, 2, (13, 19, 24, 29, 27), {}, 2, 1),
+    "near-peer pairs": ("near_peer", 2, 2, (13, 19, 24, 29, 27), {}, 2, 1),
+}  # fmt: skip

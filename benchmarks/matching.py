@@ -1,13 +1,22 @@
-"""Matching benchmark: quality against an exact optimum, scale, baselines, pairs.
+"""Matching benchmark: every instance family against its exact optimum, and large rounds.
 
-Run ``python -m benchmarks.matching`` (``--quick`` for a fast subset). Prints a plain-text table.
-Scale runs happen in a fresh subprocess each so peak memory (ru_maxrss) belongs to one run.
+Run ``python -m benchmarks.matching`` (everything, a few minutes), ``--families`` for the
+quality table only (optionally naming families, e.g. ``--families "mentor pairs"``),
+``--scale`` for the large rounds only, ``--quick`` for one instance per family and 10,000
+members. Prints a table and ends with one line: each figure beside its target, met or not.
+
+Quality: each instance is solved exactly (every possible circle, HiGHS to proven optimality
+under the matcher's priorities: never-with, waitlist, repeats, shared hours, near-peer gap,
+then compatibility) and compared with what `form_circles` returns. Scale: 10,000 and 50,000
+members over 10 time zones, each run in a fresh subprocess (peak memory belongs to one run),
+the matcher twice (identical output?) and the same matcher on random chunks of 240 members
+with the same total budget, joined.
 """
 
 from __future__ import annotations
 
 import argparse
-import itertools
+import hashlib
 import json
 import random
 import subprocess
@@ -15,185 +24,112 @@ import sys
 import time
 from collections.abc import Sequence
 
-from benchmarks.instances import generate, previous_round
-from circles.matching import Candidate, MatchResult, MatchSettings, form_circles
-from circles.matching.form import circle_sizes
+from benchmarks.instances import FAMILIES, generate, history, previous_round
+from circles.matching import MatchResult, MatchSettings, exact, form_circles
+from circles.matching.exact import Column, compat_matrix, enumerate_columns, evaluate, solve
+from circles.matching.optimal import Profile, profile
 from circles.matching.scoring import Instance
 
-
-def group_value(inst: Instance, ids: Sequence[int], pairwise_only: bool = False) -> float:
-    """The matcher's internal objective for one circle: compatibility minus rule penalties."""
-    idx = [inst.index[i] for i in ids]
-    v = sum(inst.score(a, b) for k, a in enumerate(idx) for b in idx[k + 1 :])
-    return v if pairwise_only else v - inst.circle_time_penalty(idx)
+PAIRS = ("skill_swap", "mentor_pair", "reverse", "near_peer")
 
 
-def violations(inst: Instance, groups: Sequence[Sequence[int]]) -> tuple[int, int]:
-    """(recent pairs re-met, circles below the shared-hours minimum)."""
-    repeats = tz = 0
-    for ids in groups:
-        idx = sorted(inst.index[i] for i in ids)
-        repeats += sum((a, b) in inst.recent for k, a in enumerate(idx) for b in idx[k + 1 :])
-        tz += inst.circle_time_penalty(idx) > 0
-    return repeats, tz
+def result_profile(inst: Instance, res: MatchResult, compat: list[list[float]]) -> Profile:
+    """The matcher's round, tier by tier (as the exact solve counts it)."""
+    return profile(inst.n, result_columns(inst, res, compat), inst.kind == "mentor_pair")
 
 
-def breaks(inst: Instance, groups: Sequence[Sequence[int]]) -> int:
-    """Hard rules broken: repeated pairs, opted-out pairs, circles without shared time."""
-    repeats, tz = violations(inst, groups)
-    never = 0
-    for ids in groups:
-        idx = sorted(inst.index[i] for i in ids)
-        never += sum((a, b) in inst.never for k, a in enumerate(idx) for b in idx[k + 1 :])
-    return repeats + tz + never
+def result_columns(inst: Instance, res: MatchResult, compat: list[list[float]]) -> list[Column]:
+    """The matcher's circles as the exact solve's columns (mentor first)."""
+    cols = []
+    for g in res.groups:
+        idx = [inst.index[i] for i in g.member_ids]
+        head = -1
+        if inst.kind in ("pod", "mentor_pair") and g.mentor_id is not None:
+            head = inst.index[g.mentor_id]
+            idx = [head] + [x for x in idx if x != head]
+        cols.append(evaluate(inst, tuple(idx), head, compat))
+    return cols
 
 
-def compat(inst: Instance, groups: Sequence[Sequence[int]]) -> float:
-    """Compatibility alone: the pair scores inside circles, no penalties."""
-    total = 0.0
-    for ids in groups:
-        idx = [inst.index[i] for i in ids]
-        total += sum(inst.compat(a, b) for k, a in enumerate(idx) for b in idx[k + 1 :])
-    return total
-
-
-def random_baseline(
-    cands: Sequence[Candidate], s: MatchSettings, recent: set[frozenset[int]]
-) -> list[list[int]]:
-    """What simple pairing bots do: shuffle, then fill circles skipping people met recently."""
-    rng = random.Random(s.seed)
-    pool = [c.id for c in cands]
-    rng.shuffle(pool)
-    groups: list[list[int]] = []
-    for size in circle_sizes(len(pool), s.min_size, s.max_size):
-        g = [pool.pop()]
-        while len(g) < size and pool:
-            pick = next(
-                (
-                    k
-                    for k in range(len(pool) - 1, -1, -1)
-                    if all(frozenset({pool[k], m}) not in recent for m in g)
-                ),
-                len(pool) - 1,
-            )
-            g.append(pool.pop(pick))
-        groups.append(g)
-    return groups
-
-
-# ----------------------------------------------------------------------------- exact optimum
-
-
-def exact_optimum(inst: Instance, size: int, exclude: bool = True) -> tuple[float, list[list[int]]]:
-    """Set partitioning over every circle of `size`, solved to optimality with HiGHS.
-
-    Returns the optimal value and circles (member ids)."""
-    import highspy
-    import numpy as np
-
+def reference(inst: Instance, lo: int, hi: int, start: MatchResult) -> tuple[Profile, bool]:
+    """The exact optimum with a generous node limit. The matcher's circles are only a start
+    for the solver: optimality is proven by its bound, not assumed from the start."""
     n = inst.n
-    cols = list(itertools.combinations(range(n), size))
-    ids = [c.id for c in inst.candidates]
-    values = [group_value(inst, [ids[x] for x in col]) for col in cols]
-    # Circles that break a rule are left out (keeps the ILP small); if that leaves no
-    # partition, fall back to all circles with the matcher's penalties.
-    kept = [k for k, v in enumerate(values) if v > -1000]
-    covered = {x for k in kept for x in cols[k]}
-    if exclude and len(covered) == n:
-        cols = [cols[k] for k in kept]
-        values = [values[k] for k in kept]
-    cost = np.array(values)
-    lp = highspy.HighsLp()
-    lp.num_col_ = len(cols)
-    lp.num_row_ = n
-    lp.col_cost_ = cost
-    lp.col_lower_ = np.zeros(len(cols))
-    lp.col_upper_ = np.ones(len(cols))
-    lp.row_lower_ = np.ones(n)
-    lp.row_upper_ = np.ones(n)
-    lp.sense_ = highspy.ObjSense.kMaximize
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = np.arange(0, size * len(cols) + 1, size, dtype=np.int32)
-    lp.a_matrix_.index_ = np.array([x for col in cols for x in col], dtype=np.int32)
-    lp.a_matrix_.value_ = np.ones(size * len(cols))
-    lp.integrality_ = [highspy.HighsVarType.kInteger] * len(cols)
-    h = highspy.Highs()
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("mip_rel_gap", 0.0)
-    h.passModel(lp)
-    h.run()
-    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
-        return -float("inf"), []
-    x = h.getSolution().col_value
-    groups = [[ids[i] for i in cols[k]] for k in range(len(cols)) if x[k] > 0.5]
-    return float(h.getInfo().objective_function_value), groups
+    mentors = [x for x in range(n) if inst.is_mentor[x]] if inst.kind in ("pod", "mentor_pair") else []
+    if inst.kind == "mentor_pair":
+        mentors = [m for m in mentors if inst.candidates[m].capacity > 0]
+    mentees = [x for x in range(n) if not inst.is_mentor[x]] if mentors else []
+    cols = enumerate_columns(inst, lo, hi, mentors, mentees)
+    cap = {m: inst.candidates[m].capacity for m in mentors} if inst.kind == "mentor_pair" else {}
+    index = {(c.head, c.members): k for k, c in enumerate(cols)}
+    given = result_columns(inst, start, compat_matrix(inst))
+    incumbent = [index[(c.head, c.members)] for c in given if (c.head, c.members) in index]
+    if len(incumbent) != len(given):
+        incumbent = []
+    saved = exact._NODES
+    exact._NODES = 1_000_000
+    try:
+        solved = solve(inst, cols, cap, incumbent, (lo, hi))
+    finally:
+        exact._NODES = saved
+    assert solved is not None
+    return profile(n, solved.columns, inst.kind == "mentor_pair"), solved.proven
 
 
-def quality(instances: int) -> list[tuple[str, str]]:
-    """Matcher and baselines against the exact optimum of the same penalised objective.
+def breaks(p: Profile) -> int:
+    return p.never + p.repeats + p.hours + p.near
 
-    Columns: `% of optimum` is 100 when the penalised objective reaches the optimum's, 0 when
-    the circles break more hard rules than the optimum (worse than any loss of compatibility),
-    otherwise compatibility as a share of the optimum's. `compat %` is compatibility alone
-    (rules ignored), so baselines that break rules still show how well they group people.
-    `breaks` sums hard-rule breaks over all instances for the method / for the optimum.
-    """
-    names = ["matcher", "greedy start", "random+avoid"]
-    ratios: dict[str, list[float]] = {k: [] for k in names}
-    compats: dict[str, list[float]] = {k: [] for k in names}
-    brk: dict[str, int] = dict.fromkeys(names, 0)
-    brk_opt = 0
-    sizes = [16, 20, 24, 28, 32]
-    t_ilp = t_match = 0.0
-    for k in range(instances):
-        n = sizes[k % len(sizes)]
-        cands = generate(n, 1000 + k, regions=(0, 1), never_with_rate=0.03)
-        recent = previous_round(cands, 4, k)
-        s = MatchSettings(min_size=4, max_size=4, seed=k)
-        inst = Instance(cands, s, recent)
-        t = time.perf_counter()
-        opt, opt_groups = exact_optimum(inst, 4)
-        if opt == -float("inf"):  # no rule-keeping partition; rerun with penalties
-            opt, opt_groups = exact_optimum(inst, 4, exclude=False)
-        t_ilp += time.perf_counter() - t
-        opt_compat = compat(inst, opt_groups)
-        opt_breaks = breaks(inst, opt_groups)
-        brk_opt += opt_breaks
-        t = time.perf_counter()
-        runs = {
-            "matcher": [list(g.member_ids) for g in form_circles(cands, s, recent).groups],
-        }
-        t_match += time.perf_counter() - t
-        greedy = form_circles(
-            cands, MatchSettings(min_size=4, max_size=4, seed=k, time_budget_s=0), recent
-        )
-        runs["greedy start"] = [list(g.member_ids) for g in greedy.groups]
-        runs["random+avoid"] = random_baseline(cands, s, recent)
-        for name, groups in runs.items():
-            val = sum(group_value(inst, g) for g in groups)
-            c = compat(inst, groups)
-            b = breaks(inst, groups)
-            brk[name] += b
-            compats[name].append(100.0 * c / opt_compat if opt_compat > 0 else 100.0)
-            if val >= opt - 1e-6:
-                ratios[name].append(100.0)
-            elif (c - val) > (opt_compat - opt) + 1e-6:  # more penalty than the optimum
-                ratios[name].append(0.0)
-            else:
-                ratios[name].append(100.0 * c / opt_compat if opt_compat > 0 else 0.0)
-    out = []
+
+def families(names: Sequence[str], per_family: int) -> tuple[list[tuple[str, str]], dict[str, float]]:
+    """One row per family: at optimum, breaks and waitlist beyond it, compat % of it."""
+    rows: list[tuple[str, str]] = []
+    tot = {"inst": 0, "at_opt": 0, "rules_ok": 0, "compat_sum": 0.0, "compat_min": 100.0, "proven": 0}
     for name in names:
-        rs, cs = ratios[name], compats[name]
-        out.append(
+        kind, lo, hi, counts, opts, rounds, min_hours = FAMILIES[name]
+        at_opt = extra_b = extra_w = proven = 0
+        ratios: list[float] = []
+        t_m = t_x = 0.0
+        for k, n in enumerate(counts[:per_family]):
+            seed = 1000 + 37 * k + sum(map(ord, name))
+            cands = generate(n, seed, **opts)  # type: ignore[arg-type]
+            recent = history(cands, rounds, 2 if kind in PAIRS else hi, seed)
+            s = MatchSettings(kind=kind, min_size=lo, max_size=hi, min_shared_hours=min_hours, seed=k)  # type: ignore[arg-type]
+            inst = Instance(cands, s, recent)
+            t = time.perf_counter()
+            res = form_circles(cands, s, recent)
+            t_m += time.perf_counter() - t
+            compat = compat_matrix(inst)
+            mine = result_profile(inst, res, compat)
+            t = time.perf_counter()
+            opt, ok = reference(inst, lo, hi, res)
+            t_x += time.perf_counter() - t
+            assert ok, f"{name} n={n}: the reference solve did not prove its optimum"
+            same_rules = mine.key()[:5] == opt.key()[:5]
+            extra_b += max(0, breaks(mine) - breaks(opt))
+            extra_w += max(0, mine.waitlisted - opt.waitlisted)
+            ratio = 100.0 * mine.compat / opt.compat if opt.compat > 0 else 100.0
+            ratio = min(ratio, 100.0) if same_rules else 0.0
+            ratios.append(ratio)
+            at_opt += same_rules and mine.compat >= opt.compat - 1e-6
+            proven += res.optimality.proven
+            tot["rules_ok"] += same_rules
+        m = len(ratios)
+        tot["inst"] += m
+        tot["at_opt"] += at_opt
+        tot["proven"] += proven
+        tot["compat_sum"] += sum(ratios)
+        tot["compat_min"] = min(tot["compat_min"], min(ratios))
+        rows.append(
             (
-                f"quality 16-32, size 4 ({instances} inst): {name}",
-                f"% of optimum mean {sum(rs) / len(rs):6.2f} / worst {min(rs):6.2f}   "
-                f"compat % of optimum mean {sum(cs) / len(cs):6.2f} / worst {min(cs):6.2f}   "
-                f"hard-rule breaks {brk[name]} / {brk_opt} (optimum)",
+                f"{name} ({kind} {lo}-{hi}, n={min(counts[:m])}-{max(counts[:m])}, {m} inst)",
+                f"at optimum {at_opt}/{m}  proven by matcher {proven}/{m}  "
+                f"breaks beyond optimum {extra_b}  waitlist beyond optimum {extra_w}  "
+                f"compat % mean {sum(ratios) / m:6.2f} / worst {min(ratios):6.2f}  "
+                f"(matcher {t_m:.1f}s, reference {t_x:.1f}s)",
             )
         )
-    out.append(("  (time: exact ILP total / matcher total)", f"{t_ilp:.1f}s / {t_match:.1f}s"))
-    return out
+        print("  ".join(rows[-1]), file=sys.stderr, flush=True)  # progress on a long run
+    return rows, tot
 
 
 # ----------------------------------------------------------------------------- scale
@@ -208,130 +144,140 @@ def _status_kb(field: str) -> int:
     return 0
 
 
-def scale_one(n: int, method: str) -> dict[str, float]:
-    cands = generate(n, 42)
+def scale_one(n: int, method: str) -> dict[str, float | str]:
+    """One large round in this process: the matcher, or random chunks of 240 joined."""
+    cands = generate(n, 42, zones=10)
     recent = previous_round(cands, 5, 42)
-    s = MatchSettings(
-        min_size=4, max_size=6, seed=1, time_budget_s=0 if method == "greedy" else 1.0
-    )
-    rss_before = _status_kb("VmRSS")
-    t = time.perf_counter()
-    if method == "random":
-        groups = random_baseline(cands, s, recent)
+    s = MatchSettings(min_size=4, max_size=6, seed=1)
+    t, c = time.perf_counter(), time.process_time()
+    if method == "chunk240":
+        rng = random.Random(1)
+        pool = list(cands)
+        rng.shuffle(pool)
+        partners: dict[int, list[frozenset[int]]] = {}
+        for p in recent:
+            for x in p:
+                partners.setdefault(x, []).append(p)
+        groups = []
+        for i in range(0, n, 240):
+            part = pool[i : i + 240]
+            ids = {x.id for x in part}
+            mine = {p for x in part for p in partners.get(x.id, ()) if p <= ids}
+            share = MatchSettings(min_size=4, max_size=6, seed=1 + i, time_budget_s=len(part) / n)
+            groups += form_circles(part, share, mine).groups
     else:
-        res: MatchResult = form_circles(cands, s, recent)
-        groups = [list(g.member_ids) for g in res.groups]
-    elapsed = time.perf_counter() - t
+        groups = form_circles(cands, s, recent).groups
+    elapsed, cpu = time.perf_counter() - t, time.process_time() - c
     inst = Instance(cands, s, recent)
-    reps, tz = violations(inst, groups)
+    tz = sum(inst.circle_time_penalty([inst.index[i] for i in g.member_ids]) > 0 for g in groups)
+    reps = sum(
+        (a, b) in inst.recent
+        for g in groups
+        for k, a in enumerate(sorted(inst.index[i] for i in g.member_ids))
+        for b in sorted(inst.index[i] for i in g.member_ids)[k + 1 :]
+    )
+    digest = hashlib.sha256(repr(sorted(g.member_ids for g in groups)).encode()).hexdigest()[:12]
     return {
         "time": elapsed,
-        # VmHWM is this process's own high-water mark (ru_maxrss would also include the parent's
-        # footprint at fork time, which is why every run used to read the same 118 MB).
+        "cpu": cpu,
         "rss_mb": _status_kb("VmHWM") / 1024,
-        "grow_mb": max(0, _status_kb("VmHWM") - rss_before) / 1024,
-        "repeats": reps,
         "tz": tz,
+        "repeats": reps,
         "groups": len(groups),
-        "compat": compat(inst, groups),
+        "placed": sum(len(g.member_ids) for g in groups),
+        "compat": sum(g.score for g in groups),
+        "digest": digest,
     }
 
 
-def scale(sizes: Sequence[int], methods: Sequence[str]) -> list[tuple[str, str]]:
-    out = []
+def _sub(n: int, method: str) -> dict[str, float | str]:
+    proc = subprocess.run(
+        [sys.executable, "-m", "benchmarks.matching", "--one", str(n), method],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def scale(sizes: Sequence[int]) -> tuple[list[tuple[str, str]], dict[int, dict[str, dict]]]:
+    rows, out = [], {}
     for n in sizes:
-        for m in methods:
-            proc = subprocess.run(
-                [sys.executable, "-m", "benchmarks.matching", "--one", str(n), m],
-                capture_output=True,
-                text=True,
-                check=True,
-            )
-            r = json.loads(proc.stdout.strip().splitlines()[-1])
-            out.append(
+        runs = {"matcher": _sub(n, "matcher"), "matcher again": _sub(n, "matcher"),
+                "chunk240": _sub(n, "chunk240")}  # fmt: skip
+        out[n] = runs
+        for m, r in runs.items():
+            rows.append(
                 (
-                    f"scale {n:>6} members, 4-6: {m}",
-                    f"{r['time']:6.2f}s  peak RSS {r['rss_mb']:5.0f} MB (+{r['grow_mb']:4.0f} MB in run)  circles {int(r['groups'])}  "
-                    f"compat {r['compat']:9.1f}  repeats {int(r['repeats'])}  tz violations {int(r['tz'])}",
+                    f"scale {n:>6} members, 4-6, 10 time zones: {m}",
+                    f"{r['time']:6.2f}s (cpu {r['cpu']:5.2f}s)  peak RSS {r['rss_mb']:5.0f} MB  "
+                    f"circles {int(r['groups'])}  placed {int(r['placed'])}  "
+                    f"without shared hours {int(r['tz'])}  repeats {int(r['repeats'])}  "
+                    f"compat {float(r['compat']):9.1f}  output {r['digest']}",
                 )
             )
-    return out
+    return rows, out
 
 
-# ----------------------------------------------------------------------------- pairs
-
-
-def pairs(sizes: Sequence[int]) -> list[tuple[str, str]]:
-    """Pair kinds against networkx's exact maximum-weight matching."""
-    import networkx as nx
-
-    out = []
-    for kind in ("skill_swap", "mentor_pair"):
-        for n in sizes:
-            cands = generate(n, 7 + n, roles=kind == "mentor_pair", regions=(0, 1))
-            recent = previous_round(cands, 2, n)
-            s = MatchSettings(kind=kind, seed=3)  # type: ignore[arg-type]
-            inst = Instance(cands, s, recent)
-            t = time.perf_counter()
-            res = form_circles(cands, s, recent)
-            t_m = time.perf_counter() - t
-            got = sum(
-                inst.score(inst.index[g.member_ids[0]], inst.index[g.member_ids[1]])
-                for g in res.groups
+def verdict(tot: dict[str, float] | None, big: dict[int, dict[str, dict]]) -> str:
+    """One line: each figure beside its target, and whether it is met."""
+    parts = []
+    if tot:
+        n = int(tot["inst"])
+        mean = tot["compat_sum"] / n
+        parts += [
+            f"instances at optimum's breaks+waitlist {int(tot['rules_ok'])}/{n} (target {n}/{n}) "
+            f"{'met' if tot['rules_ok'] == n else 'NOT met'}",
+            f"compat mean {mean:.2f}% (>= 99.5) {'met' if mean >= 99.5 else 'NOT met'}",
+            f"compat worst {tot['compat_min']:.2f}% (>= 99) {'met' if tot['compat_min'] >= 99 else 'NOT met'}",
+        ]
+    limits = {10000: 5.0, 50000: 30.0}
+    for n, runs in big.items():
+        m, again, ch = runs["matcher"], runs["matcher again"], runs["chunk240"]
+        parts.append(
+            f"{n}: no shared hours {m['tz']} vs chunked {ch['tz']} (<=) "
+            f"{'met' if m['tz'] <= ch['tz'] else 'NOT met'}"
+        )
+        parts.append(f"identical reruns {'met' if m['digest'] == again['digest'] else 'NOT met'}")
+        if n in limits:
+            t = max(float(m["time"]), float(again["time"]))
+            parts.append(
+                f"time {t:.1f}s (< {limits[n]:.0f}s) {'met' if t < limits[n] else 'NOT met'}"
             )
-            g = nx.Graph()
-            # Seats: a mentor with capacity c becomes c nodes, so the matching respects capacity.
-            if kind == "mentor_pair":
-                seats = [
-                    (i, k)
-                    for i in range(n)
-                    if inst.is_mentor[i]
-                    for k in range(max(0, inst.candidates[i].capacity))
-                ]
-                mentees = [i for i in range(n) if not inst.is_mentor[i]]
-                for m, k in seats:
-                    for e in mentees:
-                        g.add_edge(("m", m, k), ("e", e), weight=inst.score(m, e) + 2e6)
-            else:
-                for a in range(n):
-                    for b in range(a + 1, n):
-                        g.add_edge(a, b, weight=inst.score(a, b) + 2e6)
-            t = time.perf_counter()
-            mate = nx.max_weight_matching(g, maxcardinality=True)
-            t_x = time.perf_counter() - t
-            opt = sum(g[a][b]["weight"] - 2e6 for a, b in mate)
-            out.append(
-                (
-                    f"pairs {kind:<11} n={n:<4}",
-                    f"{100 * got / opt:7.2f}% of networkx optimum  (matcher {t_m:.2f}s, networkx {t_x:.1f}s)",
-                )
-            )
-    return out
+        if n == 50000:
+            rss = max(float(m["rss_mb"]), float(again["rss_mb"]))
+            parts.append(f"RSS {rss:.0f} MB (< 2048) {'met' if rss < 2048 else 'NOT met'}")
+    return "targets: " + "; ".join(parts)
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--quick", action="store_true", help="fast subset")
+    ap.add_argument("--quick", action="store_true", help="one instance per family, 10,000 members")
+    ap.add_argument("--families", nargs="*", metavar="NAME", help="quality table only (all if none named)")
+    ap.add_argument("--scale", nargs="*", type=int, metavar="N", help="large rounds only (10000 50000 if none)")
     ap.add_argument("--one", nargs=2, metavar=("N", "METHOD"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.one:
         print(json.dumps(scale_one(int(args.one[0]), args.one[1])))
         return
+    both = args.families is None and args.scale is None
     rows: list[tuple[str, str]] = []
-    if args.quick:
-        rows += quality(5)
-        rows += scale([1000], ["matcher", "greedy", "random"])
-        rows += pairs([60])
-    else:
-        rows += quality(30)
-        rows += scale([1000, 10000], ["matcher", "greedy", "random"])
-        rows += scale([50000], ["matcher"])
-        rows += pairs([100, 200])
+    tot = None
+    big: dict[int, dict[str, dict]] = {}
+    if both or args.families is not None:
+        names = args.families or list(FAMILIES)
+        fam_rows, tot = families(names, 1 if args.quick else 5)
+        rows += fam_rows
+    if both or args.scale is not None:
+        sizes = args.scale or ([10000] if args.quick else [10000, 50000])
+        scale_rows, big = scale(sizes)
+        rows += scale_rows
     width = max(len(r[0]) for r in rows)
     print(f"{'benchmark':<{width}}  result")
     print("-" * (width + 2 + max(len(r[1]) for r in rows)))
     for name, value in rows:
         print(f"{name:<{width}}  {value}")
+    print(verdict(tot, big))
 
 
 if __name__ == "__main__":

@@ -103,8 +103,19 @@ def round_reply(rv: RoundView, title: str) -> Reply:
     return Reply(text=text, title=title, sections=sections)
 
 
+def optimality_line(rv: RoundView) -> str:
+    """What the matcher could prove about the draft: best possible, or how close."""
+    o = rv.optimality
+    if o is None or (not o.proven and o.gap is None):
+        return ""
+    if o.proven:
+        return "\nThese circles are the best possible under the program's rules."
+    return f"\nThese circles are within {max(o.gap or 0.0, 0.001):.1%} of the best possible."
+
+
 def preview(rv: RoundView) -> Reply:
     reply = round_reply(rv, f'Draft round {rv.number} of "{rv.program_name}"')
+    reply.text += optimality_line(rv)
     reply.text += "\nAdjust with `/circle round move @member to N`, then publish."
     reply.buttons = [Button("Publish", *PublishRound(rv.program_id).encode(), "primary"),
                      Button("Reshuffle", *ReshuffleRound(rv.program_id).encode())]

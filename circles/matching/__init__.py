@@ -1,11 +1,11 @@
 """Forming circles: pure functions over plain data.
 
-The matcher maximises the sum of pairwise compatibility inside circles. Hard rules (opt-outs,
-recent repeats, shared weekly time) are encoded as penalties far larger than any compatibility,
-so that the search keeps them whenever it can and the result reports the ones it could not keep.
+The matcher maximises the sum of pairwise compatibility inside circles under strict priorities
+(`penalties.PRIORITIES`): never-with opt-outs, then waitlisting, then recent repeats, then
+shared weekly time, then the near-peer gap, and only then compatibility. Small rounds are
+solved exactly; the result reports the rules it could not keep and whether it is proven best.
 Everything is deterministic for a given seed: inputs are sorted, tags become integer bitsets and
-the search budget is counted in work units rather than wall-clock seconds (a wall-clock guard
-only stops runaway searches).
+the search and the solver are limited in work units and nodes, never in wall-clock seconds.
 
 Modules, in the order data flows through them:
 
@@ -17,6 +17,9 @@ Modules, in the order data flows through them:
 - `construct`: greedy starts and the exact-cover start.
 - `search`, `repair`: local search, kicks, restarts, compound repair moves.
 - `results`, `explain`: groups to `Group`s, broken rules, waitlist reasons, explanations.
+- `exact`, `optimal`: small rounds solved exactly with HiGHS (two stages: rules and waitlist,
+  then compatibility) and compared with the search; the result says if it is proven best.
+- `chunked`: large rounds of circles as time-zone chunks of the small-round matcher.
 - `form`: `form_circles`, the round entry point; `late`: `place_late_joiner`.
 """
 
@@ -30,6 +33,7 @@ from circles.matching.types import (
     Group,
     MatchResult,
     MatchSettings,
+    Optimality,
     Weights,
 )
 
@@ -44,4 +48,5 @@ __all__ = [
     "place_late_joiner",
     "pair_score",
     "PAIR_KINDS",
+    "Optimality",
 ]

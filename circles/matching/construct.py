@@ -43,6 +43,8 @@ def greedy_fill(
         for m in mem:
             for c in near.get(m, ()):
                 consider(c)
+        hours, min_hours = s.inst.hours, s.inst.min_hours
+        mask, count = shared_hours(hours, mem)  # the circle's shared hours so far
         while len(mem) < target:
             q = ptr
             extra = 0
@@ -58,12 +60,13 @@ def greedy_fill(
                 if not free[c]:
                     continue
                 if s.circle_time:
-                    v -= s.time_pen_with(g, -1, c)
+                    v -= time_penalty(*shared_hours(hours, (c,), mask, count), min_hours)
                 if v > bv:
                     best, bv = c, v
             if best < 0:
                 break
             s.place(best, g)
+            mask, count = shared_hours(hours, (best,), mask, count)
             free[best] = False
             del acc[best]
             for c in list(acc):

@@ -9,12 +9,16 @@ from __future__ import annotations
 import random
 from collections.abc import Callable, Collection, Mapping, Sequence
 
+from circles.matching.chunked import CHUNKED_KINDS, form_chunked
 from circles.matching.construct import greedy_fill, greedy_pairs, greedy_star
-from circles.matching.neighbours import neighbours
+from circles.matching.neighbours import SMALL, neighbours
+from circles.matching.optimal import Chosen, exact_inputs, prove
 from circles.matching.results import build_result
 from circles.matching.scoring import Instance
 from circles.matching.search import LocalSearch
-from circles.matching.types import PAIR_KINDS, Candidate, MatchResult, MatchSettings
+from circles.matching.types import PAIR_KINDS, Candidate, MatchResult, MatchSettings, Optimality
+
+_QUICK = 0.1  # share of the search budget spent before an exact solve
 
 
 def circle_sizes(n: int, lo: int, hi: int) -> list[int]:
@@ -50,6 +54,8 @@ def form_circles(
         if c.id not in seen_ids:
             seen_ids.add(c.id)
             cands.append(c)
+    if settings.kind in CHUNKED_KINDS and len(cands) > SMALL:
+        return form_chunked(form_circles, cands, settings, recent_pairs, names)
     inst = Instance(cands, settings, recent_pairs)
     n = inst.n
     rng = random.Random(settings.seed)
@@ -79,14 +85,27 @@ def form_circles(
         sizes = circle_sizes(n, lo, hi)
         groups = [s.add_group(lo, hi) for _ in sizes]
         s.open_bench()
-        s.near = neighbours(inst, range(n), range(n), 10, rank)
+        s.near = neighbours(inst, range(n), range(n), 10, rank, score=s.score)
         greedy_fill(s, list(zip(groups, sizes, strict=True)), order, [True] * n)
 
-    s.run(settings.time_budget_s)
+    budget = settings.time_budget_s
+    chosen: Chosen | None = None
+    optimality = Optimality(False)
+    if budget > 0 and exact_inputs(s, lo, hi) is not None:
+        # Small rounds: a short search gives the solver a start, the solver proves or beats it;
+        # only if the solver's node limits stop it first does the search get its full budget.
+        s.run(budget * _QUICK)
+        chosen, optimality = prove(s, lo, hi)
+        if not optimality.proven:
+            s.run(budget)
+            chosen, optimality = prove(s, lo, hi)
+    else:
+        s.run(budget)
+    final: LocalSearch | Chosen = chosen or s
     for m in s.spare:
-        if s.group_of[m] == s.bench:
+        if final.group_of[m] == final.bench:
             waitlist[cands[m].id] = "there were not enough mentees for another pod this round"
-    return build_result(inst, s, waitlist, namer(names))
+    return build_result(inst, final, waitlist, namer(names), optimality)
 
 
 def _start_pods(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from circles.matching.scoring import Instance
 
@@ -51,13 +51,14 @@ def neighbours(
     k: int,
     rank: Sequence[int],
     window: int = 2,
+    score: Callable[[int, int], float] | None = None,
 ) -> dict[int, list[int]]:
     """Up to k promising partners from pool for each query, without looking at all pairs.
 
     Pool members are bucketed by tag and sorted by timezone band, so the few entries around a
     query in each of its tag buckets share that tag and roughly its working hours.
     """
-    score = inst.score
+    score = score or inst.score  # the search's cached pair scores when it has them
     out: dict[int, list[int]] = {}
     if len(pool) <= max(SMALL, k + 1):
         for x in queries:

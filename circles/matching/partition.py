@@ -64,7 +64,11 @@ class Partition:
         self.matrix: list[list[float]] | None = None
         if n <= SMALL:
             score = inst.score
-            self.matrix = [[0.0 if i == j else score(i, j) for j in range(n)] for i in range(n)]
+            m = self.matrix = [[0.0] * n for _ in range(n)]
+            for i in range(n):  # scores are symmetric: each pair once
+                row = m[i]
+                for j in range(i + 1, n):
+                    row[j] = m[j][i] = score(i, j)
             self.score = lambda i, j, m=self.matrix: m[i][j]
 
     # -- structure

@@ -1,8 +1,15 @@
 """Hard rules as penalties, and the one definition of each rule check.
 
-Penalties are orders of magnitude above any compatibility score (a handful of shared tags), so
-the search trades compatibility away before it trades a rule away. Placing somebody outweighs a
-repeat or a timezone miss (nobody is left out for a soft reason) but never an explicit opt-out.
+The priorities are strict, in this order (`PRIORITIES`): an explicit never-with opt-out, then
+leaving somebody out (waitlisting), then a repeat of a recent pairing, then a circle without
+the required shared hours, then the near-peer experience gap, and only then compatibility.
+
+The exact solve (`exact`) and every comparison of whole rounds (`optimal.Profile`) use that
+order as a tuple, so nothing can outrank a rule. The local search needs one number per move,
+so each tier is a weight 100 times the one below it, and compatibility stays below 100 per
+pair: a move or swap changes at most two circles (at most ten members each), so a single
+search step can never trade a tier for anything below it. Large rounds are searched in
+chunks (`chunked`) so one search never spans so many circles that the gaps would matter.
 
 Shared weekly time is checked in many places (whole circles, circles with one member swapped,
 pairs, late joiners, explanations); they all go through `time_penalty` / `pair_short_of_time`
@@ -13,11 +20,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-P_NEVER = 1e6
-P_PLACE = 1e5
-P_REPEAT = 1e4
-P_AVAIL = 1e4
-P_NEAR = 1e3
+PRIORITIES = ("never_with", "waitlist", "repeat", "shared_hours", "near_gap", "compatibility")
+P_NEVER = 1e12
+P_PLACE = 1e10
+P_REPEAT = 1e8
+P_AVAIL = 1e6
+P_NEAR = 1e4
 EPS = 1e-9
 WEEK = (1 << 168) - 1  # every UTC hour of the week; the neutral start of an AND of hours
 

@@ -5,18 +5,28 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from circles.matching.explain import explain
+from circles.matching.optimal import Chosen
 from circles.matching.partition import Partition
 from circles.matching.penalties import near_gap_ok, pair_key, pair_short_of_time
 from circles.matching.scoring import Instance
-from circles.matching.types import PAIR_KINDS, Group, MatchResult
+from circles.matching.types import PAIR_KINDS, Group, MatchResult, Optimality
 
 Namer = Callable[[int], str]
+# A broken rule is "without alternative" only when the exact solve proved it; otherwise the
+# search merely found none.
+PROVEN, UNPROVEN = "(no alternative)", "(no alternative found)"
 
 
 def build_result(
-    inst: Instance, s: Partition, waitlist: dict[int, str], name: Namer
+    inst: Instance,
+    s: Partition | Chosen,
+    waitlist: dict[int, str],
+    name: Namer,
+    optimality: Optimality | None = None,
 ) -> MatchResult:
     """Every non-empty group as a `Group` (1:1 mentoring: one per mentee); the bench waits."""
+    optimality = optimality or Optimality(False)
+    why = PROVEN if optimality.proven else UNPROVEN
     cands = inst.candidates
     kind = inst.kind
     groups: list[Group] = []
@@ -29,7 +39,7 @@ def build_result(
             if not mentees:
                 waitlist[cands[h].id] = "no mentee was left to pair with you this round"
             for e in mentees:
-                groups.append(make_group(inst, [h, e], h, name))
+                groups.append(make_group(inst, [h, e], h, name, why))
             continue
         mem = sorted(mem)
         mentor: int | None = None
@@ -37,16 +47,16 @@ def build_result(
             mentor = s.head[g]
         elif kind in PAIR_KINDS and len(mem) == 2:
             mentor = pair_lead(inst, mem[0], mem[1])
-        groups.append(make_group(inst, mem, mentor, name))
+        groups.append(make_group(inst, mem, mentor, name, why))
     _waitlist_bench(inst, s, waitlist)
     groups.sort(key=lambda gr: gr.member_ids)
     broken = [r for gr in groups for r in gr.broken_rules]
     return MatchResult(
-        groups, dict(sorted(waitlist.items())), sum(gr.score for gr in groups), broken
+        groups, dict(sorted(waitlist.items())), sum(gr.score for gr in groups), broken, optimality
     )
 
 
-def _waitlist_bench(inst: Instance, s: Partition, waitlist: dict[int, str]) -> None:
+def _waitlist_bench(inst: Instance, s: Partition | Chosen, waitlist: dict[int, str]) -> None:
     """Why each benched member waits (unless construction already said why)."""
     cands = inst.candidates
     kind = inst.kind
@@ -103,7 +113,9 @@ def pair_lead(inst: Instance, a: int, b: int) -> int | None:
     return None
 
 
-def make_group(inst: Instance, mem: list[int], mentor: int | None, name: Namer) -> Group:
+def make_group(
+    inst: Instance, mem: list[int], mentor: int | None, name: Namer, why: str = PROVEN
+) -> Group:
     """One circle's `Group`: compatibility only (no penalties), rules it breaks, explanation."""
     mem = sorted(mem)
     if inst.kind == "mentor_pair" and mentor is not None:
@@ -111,11 +123,11 @@ def make_group(inst: Instance, mem: list[int], mentor: int | None, name: Namer) 
     else:
         pairs = [(a, b) for i, a in enumerate(mem) for b in mem[i + 1 :]]
     score = sum(inst.compat(a, b) for a, b in pairs)
-    rules = pair_rules(inst, pairs, name)
+    rules = pair_rules(inst, pairs, name, why)
     if inst.circle_time_penalty(mem):
         shared, _ = inst.circle_hours(mem)
         rules.append(
-            f"this circle shares only {shared.bit_count()}h of weekly time, below the {inst.min_hours}h minimum (no alternative)"
+            f"this circle shares only {shared.bit_count()}h of weekly time, below the {inst.min_hours}h minimum {why}"
         )
     ids = [inst.candidates[x].id for x in mem]
     return Group(
@@ -127,22 +139,24 @@ def make_group(inst: Instance, mem: list[int], mentor: int | None, name: Namer) 
     )
 
 
-def pair_rules(inst: Instance, pairs: Iterable[tuple[int, int]], name: Namer) -> list[str]:
+def pair_rules(
+    inst: Instance, pairs: Iterable[tuple[int, int]], name: Namer, why: str = PROVEN
+) -> list[str]:
     """The rules each pair breaks, as facts for the coordinator's report."""
     out = []
     ids = inst.ids
     for a, b in pairs:
         na, nb = name(ids[a]), name(ids[b])
         if (a, b) in inst.never:
-            out.append(f"{na} and {nb} asked not to be matched (no alternative)")
+            out.append(f"{na} and {nb} asked not to be matched {why}")
         if (a, b) in inst.recent:
-            out.append(f"{na} and {nb} met in a recent round (no alternative)")
+            out.append(f"{na} and {nb} met in a recent round {why}")
         if inst.pairwise_time and inst.min_hours > 0:
             x, y = inst.hours[a], inst.hours[b]
             if pair_short_of_time(x, y, inst.min_hours):
                 h = (x & y).bit_count()
                 out.append(
-                    f"{na} and {nb} share only {h}h of weekly time, below the {inst.min_hours}h minimum (no alternative)"
+                    f"{na} and {nb} share only {h}h of weekly time, below the {inst.min_hours}h minimum {why}"
                 )
         if inst.kind == "near_peer" and not near_gap_ok(inst.experience[a], inst.experience[b]):
             gap = abs(inst.experience[a] - inst.experience[b])

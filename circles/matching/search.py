@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from circles.matching.construct import cover_start
 from circles.matching.partition import MoveLog, Partition
-from circles.matching.penalties import EPS
+from circles.matching.penalties import EPS, P_PLACE
 from circles.matching.repair import breaks_rule, repair
 
 # Work units (pairwise evaluations) per second of time_budget_s; keeps runs reproducible.
@@ -110,7 +110,8 @@ class LocalSearch(Partition):
         if budget_s <= 0:  # construction only (the benchmark's greedy baseline)
             return
         n = self.inst.n
-        self.limit = int(budget_s * _WORK_PER_S) + 20_000
+        # A floor of work for small budgets, except for the shares of a chunked round.
+        self.limit = int(budget_s * _WORK_PER_S) + (20_000 if budget_s >= 0.05 else 0)
         self.objective = self.total()
         movable = [x for x in range(n) if not self.locked[x]]
         if len(movable) < 2 and not self.spare:
@@ -206,6 +207,10 @@ class LocalSearch(Partition):
             return False
         improved = False
         circle_time = self.circle_time
+        # Mentees waiting on the bench: a mentor with more room places some of them, and
+        # placing a person outranks compatibility, so a swap counts them (the old comparison
+        # of compatibility alone kept a waitlisted mentee out while mentors with room sat out).
+        waiting = sum(1 for x in self.members[self.bench] if not self.locked[x])
         for u in self.spare:
             if self.group_of[u] != self.bench or self.out_of_budget():
                 continue
@@ -221,14 +226,37 @@ class LocalSearch(Partition):
                 if len(self.members[g]) > cap:
                     continue
                 d = self.linked(u, g, h) - self.own[h]
+                if waiting and cap > self.max_size[g]:
+                    d += P_PLACE * min(waiting, cap - self.max_size[g])
                 if circle_time:
                     d += self.time_pen[g] - self.time_pen_out(h, u)
                 if d > best:
                     best, bg = d, g
-            if bg >= 0:
-                h = self.head[bg]
-                self.do_swap(h, u, best)
-                self.head[bg] = u
-                self.max_size[bg] = cap
+            if bg >= 0 and self._take_over(u, bg, cap):
                 improved = True
+                waiting = sum(1 for x in self.members[self.bench] if not self.locked[x])
         return improved
+
+    def _take_over(self, u: int, g: int, cap: int) -> bool:
+        """Mentor u leads pod g instead of its mentor, then waiting mentees fill the new room;
+        undone unless the objective rose."""
+        h = self.head[g]
+        old_max, before = self.max_size[g], self.objective
+        log: MoveLog = []
+        self.log = log
+        self.do_swap(h, u, self.swap_delta(h, u))
+        self.head[g], self.max_size[g] = u, cap
+        waiting = [x for x in self.members[self.bench] if not self.locked[x]]
+        waiting.sort(key=lambda x: -self.linked(x, g, -1))
+        for x in waiting:
+            if len(self.members[g]) >= self.max_size[g]:
+                break
+            d = self.move_delta(x, g)
+            if d > EPS:
+                self.do_move(x, g, d)
+        self.log = None
+        if self.objective > before + EPS:
+            return True
+        self.undo(log)
+        self.head[g], self.max_size[g] = h, old_max
+        return False

@@ -72,6 +72,16 @@ class Group:
     broken_rules: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Optimality:
+    """How good the round provably is: `proven` when no better circles exist under the
+    matcher's priorities; otherwise `gap`, the most compatibility the best possible circles
+    could add as a share of theirs (None when no bound was cheap to get)."""
+
+    proven: bool
+    gap: float | None = None
+
+
 @dataclass
 class MatchResult:
     """The round: circles, who waits and why, the total score and every rule left broken."""
@@ -80,3 +90,4 @@ class MatchResult:
     waitlist: dict[int, str]
     score: float
     broken_rules: list[str]
+    optimality: Optimality = Optimality(False, None)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -42,6 +42,7 @@ class RoundView:
     circles: list[CircleView]
     broken_rules: list[str]
     waitlist: list[tuple[str, str]]  # (display name, reason)
+    optimality: matching.Optimality | None = None  # set by a fresh preview only
 
 
 def round_members(session: Session, rnd: Round) -> dict[int, list[tuple[Member, Membership]]]:
@@ -119,7 +120,7 @@ def preview_round(actor: Actor, program_name: str, today: dt.date, seed: int | N
                                    member_id=mid, role=role))
     session.flush()
     session.refresh(rnd)
-    return round_view(session, p, rnd)
+    return replace(round_view(session, p, rnd), optimality=result.optimality)
 
 
 @dataclass(frozen=True)
