@@ -102,6 +102,8 @@ def parse_profile_values(options: dict[str, str]) -> dict[str, Any]:
             out["timezone"] = to_timezone(raw)
         elif key == "availability":
             out["availability"] = to_availability(raw) if raw else []
+        elif key == "program":  # which enrolment a role or capacity is for
+            out["program"] = check_text(raw, "program name", rules.MAX_PROGRAM_NAME)
         elif key == "avoid":  # "never with" opt-outs; resolved to members by the core
             out["avoid"] = [to_member(x.strip()) for x in re.split(r"[,\s]+", raw) if x.strip()]
     return out

@@ -173,6 +173,7 @@ class PromptAdd(Request):
 class RoundPreview(Request):
     program: str = ""
     seed: int | None = None
+    fresh: str = ""  # "fresh": form the draft again even when it was adjusted by hand
 
 
 @dataclass(frozen=True)

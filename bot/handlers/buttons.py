@@ -79,8 +79,9 @@ def reshuffle_round(ctx: Ctx, x: a.ReshuffleRound) -> Reply:
     if not ctx.is_coordinator:
         return present_programs.only_coordinators_may("reshuffle")
     seed = int(ctx.now.timestamp()) % 2**31
+    # the button is an explicit choice: it forms the draft again even after moves
     return present_programs.preview(rounds.preview_round(ctx.actor, "", ctx.today, seed,
-                                                         program_id=x.program_id))
+                                                         program_id=x.program_id, fresh=True))
 
 
 @on_action(a.GoalDone)
@@ -100,7 +101,7 @@ def goal_keep(ctx: Ctx, x: a.GoalKeep) -> Reply:
 def profile_form(ctx: Ctx, x: a.ProfileForm) -> Reply:
     raw = {k: ctx_text(ctx, k) for k in c.PROFILE_KEYS if k in ctx_values(ctx)}
     return present_members.profile_saved(
-        membership.update_profile(ctx.actor, c.parse_profile_values(raw), ctx.today))
+        membership.update_profile(ctx.actor, c.parse_profile_values(raw), ctx.today, strict=False))
 
 
 @on_action(a.AnswerForm)

@@ -73,7 +73,8 @@ def coordinators_remove(ctx: Ctx, r: c.CoordinatorsRemove) -> Reply:
 
 @handles(c.RoundPreview)
 def round_preview(ctx: Ctx, r: c.RoundPreview) -> Reply:
-    return present.preview(rounds.preview_round(ctx.actor, r.program, ctx.today, r.seed))
+    return present.preview(rounds.preview_round(ctx.actor, r.program, ctx.today, r.seed,
+                                                fresh=bool(r.fresh)))
 
 
 @handles(c.RoundMove)

@@ -73,6 +73,12 @@ MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
                                       "stays where they are. Ask for a rematch again to pick another circle."),
     "rematch_round_over": lambda f: (f"Round {f['number']} has ended since the rematch was proposed, so "
                                      f"{f['name']} wasn't moved."),
+    "role_needs_program": lambda f: ("A role belongs to a program, and you haven't joined one yet. Join "
+                                     'with it: `/circle join mentor program="Name"`.'),
+    "not_enrolled_in": lambda f: (f'You haven\'t joined "{f["program"]}". Your programs: '
+                                  f'{_names(f["programs"]) or "none yet"}.'),
+    "not_in_program": lambda f: (f'{f["name"]} hasn\'t joined "{f["program"]}", so they can\'t be '
+                                 "moved into its circles. They can `/circle join` it first."),
 }
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from bot import commands as c
 from bot.actions import Cancel, ConfirmRematch, ConfirmRoundEnd, PublishRound, ReshuffleRound
 from bot.presenters.formatting import counted
+from bot.presenters.why import why_text
 from bot.replies import Button, Reply, Section, error, ok
 from circles.usecases.placement import Rematched, RematchPlan
 from circles.usecases.programs import CustomPrompt, ProgramView
@@ -91,7 +92,8 @@ def round_reply(rv: RoundView, title: str) -> Reply:
     sections = []
     for circle in rv.circles:
         names = ", ".join(n + (" (mentor)" if role == "mentor" else "") for n, role in circle.members)
-        sections.append(Section(f"{names}\n_{circle.explanation}_ · match score {circle.score:.1f}",
+        why = why_text(circle.why) if circle.why is not None else circle.explanation
+        sections.append(Section(f"{names}\n_{why}_ · match score {circle.score:.1f}",
                                 f"Circle {circle.number}"))
     text = (f"{counted(len(rv.circles), 'circle')}. Match score {rv.score:.1f}: the higher, the "
             "more the members share interests, goals, skills and free time (compare it between "
@@ -105,14 +107,42 @@ def round_reply(rv: RoundView, title: str) -> Reply:
 
 def preview(rv: RoundView) -> Reply:
     reply = round_reply(rv, f'Draft round {rv.number} of "{rv.program_name}"')
-    reply.text += "\nAdjust with `/circle round move @member to N`, then publish."
-    reply.buttons = [Button("Publish", *PublishRound(rv.program_id).encode(), "primary"),
-                     Button("Reshuffle", *ReshuffleRound(rv.program_id).encode())]
+    if rv.kept:
+        reply.text += (f"\nThis is your adjusted draft ({counted(rv.moves, 'move')} by hand), "
+                       "unchanged. To form it again from scratch and drop the moves, use "
+                       "`/circle round preview fresh` or press Start over.")
+    else:
+        reply.text += "\nAdjust with `/circle round move @member to N`, then publish."
+    again = (Button("Start over", *ReshuffleRound(rv.program_id).encode()) if rv.moves
+             else Button("Reshuffle", *ReshuffleRound(rv.program_id).encode()))
+    reply.buttons = [Button("Publish", *PublishRound(rv.program_id).encode(), "primary"), again]
     return reply
 
 
+def _bounds(m: Moved) -> list[str]:
+    """What a move left outside the program's circle size (allowed, but said)."""
+    out = []
+    lo, hi = m.min_size, m.max_size
+    if hi and m.target_size > hi:
+        out.append(f"circle {m.circle_number} now has {m.target_size} people, above the "
+                   f"maximum of {hi}")
+    if m.source_number is not None and lo and m.source_size < lo:
+        out.append(f"circle {m.source_number} now has {counted(m.source_size, 'person', 'people')}, "
+                   f"below the minimum of {lo}")
+    return out
+
+
 def moved(m: Moved) -> Reply:
-    return ok(f"Moved {m.name} to circle {m.circle_number} in the draft.")
+    text = f"Moved {m.name} to circle {m.circle_number} in the draft."
+    if m.removed_circle is not None:
+        text += (f" Circle {m.removed_circle} was left empty, so I took it out of the draft "
+                 "(the circles after it moved up one number).")
+    broken = _bounds(m)
+    if broken:
+        text += (" Heads up: " + "; ".join(broken) + ". That's allowed: publish it like this, "
+                 "move someone back, or start over with `/circle round preview fresh`.")
+        return Reply(text=text, tone="warning")
+    return ok(text)
 
 
 def published(p: Published) -> Reply:
@@ -136,7 +166,8 @@ def confirm_round_end(plan: EndPlan, pending_id: int) -> Reply:
 
 
 def confirm_rematch(plan: RematchPlan, pending_id: int) -> Reply:
-    return Reply(text=f"Move {plan.member_name} from {plan.source_name} to {plan.target_name}? {plan.why}",
+    why = why_text(plan.reason) if plan.reason is not None else plan.why
+    return Reply(text=f"Move {plan.member_name} from {plan.source_name} to {plan.target_name}? {why}",
                  tone="warning",
                  buttons=[Button("Move them", *ConfirmRematch(pending_id).encode(), "primary"),
                           Button("Cancel", *Cancel(pending_id).encode())])
