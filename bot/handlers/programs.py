@@ -25,9 +25,9 @@ def program_create(ctx: Ctx, r: c.ProgramCreate) -> Reply:
 @handles(c.ProgramSet)
 def program_set(ctx: Ctx, r: c.ProgramSet) -> Reply:
     given = {k: v for k, v in sorted(c.request_fields(r).items()) if k != "name" and v is not None}
-    p = programs.update_program(ctx.actor, r.name,
+    u = programs.update_program(ctx.actor, r.name,
                                 {SETTING_COLUMNS.get(k, k): v for k, v in given.items()})
-    return present.program_updated(p.name, given)
+    return present.program_updated(u.name, given, u)
 
 
 @handles(c.ProgramOpen)

@@ -10,7 +10,7 @@ from bot.presenters.formatting import counted
 from bot.presenters.why import why_text
 from bot.replies import Button, Reply, Section, error, ok
 from circles.usecases.placement import Rematched, RematchPlan
-from circles.usecases.programs import CustomPrompt, ProgramView
+from circles.usecases.programs import CustomPrompt, ProgramUpdate, ProgramView
 from circles.usecases.rounds import Ended, EndPlan, Moved, Published, RoundView
 
 
@@ -44,9 +44,33 @@ def setting(key: str, value: Any) -> str:
     return f"{label} {value}"
 
 
-def program_updated(name: str, given: dict[str, Any]) -> Reply:
+SCHEDULE_SETTINGS = ("cadence", "day", "time", "tz", "weeks")
+DAY_NAMES = {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday",
+             "fri": "Friday", "sat": "Saturday", "sun": "Sunday"}
+
+
+def program_updated(name: str, given: dict[str, Any], u: ProgramUpdate | None = None) -> Reply:
+    """Say exactly what changes now and what waits for the next round."""
     shown = ", ".join(setting(k, v) for k, v in given.items())
-    return ok(f'Updated "{name}": {shown}. It applies from the next round preview.')
+    text = f'Updated "{name}": {shown}.'
+    if u is None or (u.running_round is None and u.draft_round is None):
+        return ok(text + " It applies from the next round preview.")
+    if u.running_round is not None:
+        if u.kept is not None:
+            t = u.kept
+            when = (f"{t.cadence} on {DAY_NAMES.get(t.day, t.day)} at {t.time} "
+                    f"({'each circle’s local time' if t.timezone == 'member-local' else t.timezone})")
+            text += (f" Round {u.running_round} is running: it keeps its schedule ({when}) and "
+                     "its end date until it ends; the new schedule starts with the next round.")
+        if any(k not in SCHEDULE_SETTINGS for k in given):
+            text += (f" The circles of round {u.running_round} stay as they are; people who join "
+                     "it late are placed with the new matching settings from now on.")
+    if u.draft_round is not None:
+        text += (f" Draft round {u.draft_round} was formed with the old settings: "
+                 "`/circle round preview fresh` forms it again with the new ones.")
+    else:
+        text += " New circles use the new settings from the next round preview."
+    return ok(text)
 
 
 def enrolment(name: str, open_: bool) -> Reply:

@@ -14,9 +14,9 @@ from circles.once import insert_once
 from circles.rules import MAX_PAUSE_DAYS, is_paused
 from circles.usecases import goals as goals_uc
 from circles.usecases.context import Actor, audit, find_member, get_profile
-from circles.usecases.memberships import active_memberships, circle_members
 from circles.usecases.enrolments import RoleView, enrolment_to_change, roles
 from circles.usecases.matchmaking import enrolment
+from circles.usecases.memberships import active_memberships, circle_members
 from circles.usecases.placement import Placement, place_late_joiner
 from circles.usecases.programs import programs, resolve_program
 from circles.usecases.weekly import PromptRef, current_prompt

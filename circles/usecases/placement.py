@@ -11,7 +11,6 @@ from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from circles import matching, notices
-from circles.notices import MemberMoved
 from circles.errors import DomainError
 from circles.matching.explain import Why
 from circles.model import (
@@ -24,6 +23,7 @@ from circles.model import (
     ProgramMember,
     Round,
 )
+from circles.notices import MemberMoved
 from circles.outbox import enqueue
 from circles.rules import MENTOR_KINDS, PAIR_KINDS, is_paused
 from circles.usecases.context import Actor, audit, find_member, get_profile

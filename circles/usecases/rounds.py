@@ -11,10 +11,11 @@ from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from circles import matching, notices
-from circles.matching.explain import Why
 from circles.errors import DomainError
+from circles.matching.explain import Why
 from circles.model import Circle, Goal, Member, Membership, PairHistory, Program, Round
 from circles.outbox import enqueue
+from circles.timing import keep_timing
 from circles.usecases.context import Actor, find_member
 from circles.usecases.matchmaking import (
     enrolment,
@@ -222,6 +223,7 @@ def publish_round(actor: Actor, program_name: str = "", program_id: int | None =
     if active is not None:
         raise DomainError("round_still_active", number=active.number)
     draft.status = "active"
+    keep_timing(p, draft)  # the round runs on this schedule even if the program changes
     members = round_members(session, draft)
     whys = round_whys(session, p, draft)
     for circle in draft.circles:
