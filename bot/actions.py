@@ -158,6 +158,12 @@ class GoalKeep(Action):
     goal_id: int
 
 
+@action("confirm_program_delete")
+@dataclasses.dataclass(frozen=True)
+class ConfirmProgramDelete(Action):
+    pending_id: int
+
+
 # ----------------------------------------------------------------------------- forms
 # A form's id and context use the same codec: the id is the action name, the context its value.
 

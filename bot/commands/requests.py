@@ -247,5 +247,10 @@ class ProgramRename(Request):
     new_name: str = ""
 
 
+@dataclass(frozen=True)
+class ProgramDelete(Request):
+    name: str = ""
+
+
 def request_fields(request: Request) -> dict[str, Any]:
     return {f.name: getattr(request, f.name) for f in fields(request)}

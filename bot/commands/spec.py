@@ -32,6 +32,7 @@ from bot.commands.requests import (
     ProfileShow,
     ProgramClose,
     ProgramCreate,
+    ProgramDelete,
     ProgramList,
     ProgramOpen,
     ProgramRename,
@@ -210,6 +211,9 @@ SPECS: list[CommandSpec] = [
     CommandSpec(("coordinators", "remove"), "Stop someone being a coordinator", CoordinatorsRemove,
                 (_a("member", "member", required=True),), coordinator_only=True,
                 example="/circle coordinators remove @alice"),
+    CommandSpec(("program", "delete"), "Delete a program and its rounds (asks to confirm; not "
+                "while a round runs)", ProgramDelete, (_a("name", "text"),), coordinator_only=True,
+                example='/circle program delete "Spring"'),
 ]
 SPEC_BY_REQUEST: dict[type[Request], CommandSpec] = {s.request: s for s in SPECS}
 GROUPS = sorted({s.path[0] for s in SPECS if len(s.path) > 1})

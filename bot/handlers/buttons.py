@@ -11,7 +11,7 @@ from bot.presenters import members as present_members
 from bot.presenters import programs as present_programs
 from bot.presenters import weekly as present
 from bot.replies import Reply
-from circles.usecases import goals, membership, placement, rounds, weekly
+from circles.usecases import goals, membership, placement, program_delete, rounds, weekly
 
 
 @on_action(a.CheckinPress)
@@ -65,6 +65,14 @@ def confirm_round_end(ctx: Ctx, x: a.ConfirmRoundEnd) -> Reply:
         return present_programs.only_coordinators_may("end rounds")
     data = membership.take_confirmation(ctx.actor, x.pending_id, "round_end")
     return present_programs.ended(rounds.end_round_by_id(ctx.actor, data["round"], ctx.now))
+
+
+@on_action(a.ConfirmProgramDelete)
+def confirm_program_delete(ctx: Ctx, x: a.ConfirmProgramDelete) -> Reply:
+    if not ctx.is_coordinator:
+        return present_programs.only_coordinators_may("delete programs")
+    data = membership.take_confirmation(ctx.actor, x.pending_id, "program_delete")
+    return present_programs.program_deleted(program_delete.delete_program(ctx.actor, data["program"]))
 
 
 @on_action(a.PublishRound)

@@ -8,6 +8,7 @@ from bot.presenters import programs as present
 from bot.presenters.health import health_reply
 from bot.replies import Reply
 from circles.usecases import coordinators, insight, membership, placement, programs, rounds
+from circles.usecases import program_delete as program_delete_uc
 
 SETTING_COLUMNS = {"tz": "timezone", "weeks": "round_weeks", "repeat": "repeat_window",
                    "hours": "min_shared_hours"}
@@ -118,3 +119,11 @@ def coordinators_add(ctx: Ctx, r: c.CoordinatorsAdd) -> Reply:
 def coordinators_list(ctx: Ctx, r: c.CoordinatorsList) -> Reply:
     return present.coordinator_list(coordinators.coordinator_names(ctx.actor),
                                     ctx.who.has_workspace_admins)
+
+
+@handles(c.ProgramDelete)
+def program_delete(ctx: Ctx, r: c.ProgramDelete) -> Reply:
+    plan = program_delete_uc.program_to_delete(ctx.actor, r.name)
+    pending = membership.request_confirmation(ctx.actor, "program_delete",
+                                              {"program": plan.program_id})
+    return present.confirm_program_delete(plan, pending)

@@ -79,6 +79,9 @@ MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
                                   f'{_names(f["programs"]) or "none yet"}.'),
     "not_in_program": lambda f: (f'{f["name"]} hasn\'t joined "{f["program"]}", so they can\'t be '
                                  "moved into its circles. They can `/circle join` it first."),
+    "program_running": lambda f: (f'Round {f["number"]} of "{f["name"]}" is running, so the program '
+                                  "can't be deleted now. End the round first (`/circle round end "
+                                  f'program="{f["name"]}"`), then delete it.'),
 }
 
 

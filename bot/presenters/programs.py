@@ -5,11 +5,19 @@ from __future__ import annotations
 from typing import Any
 
 from bot import commands as c
-from bot.actions import Cancel, ConfirmRematch, ConfirmRoundEnd, PublishRound, ReshuffleRound
+from bot.actions import (
+    Cancel,
+    ConfirmProgramDelete,
+    ConfirmRematch,
+    ConfirmRoundEnd,
+    PublishRound,
+    ReshuffleRound,
+)
 from bot.presenters.formatting import counted
 from bot.presenters.why import why_text
 from bot.replies import Button, Reply, Section, error, ok
 from circles.usecases.placement import Rematched, RematchPlan
+from circles.usecases.program_delete import DeletePlan
 from circles.usecases.programs import CustomPrompt, ProgramUpdate, ProgramView
 from circles.usecases.rounds import Ended, EndPlan, Moved, Published, RoundView
 
@@ -187,6 +195,24 @@ def confirm_round_end(plan: EndPlan, pending_id: int) -> Reply:
                  tone="warning",
                  buttons=[Button("End the round", *ConfirmRoundEnd(pending_id).encode(), "danger"),
                           Button("Keep it running", *Cancel(pending_id).encode())])
+
+
+def confirm_program_delete(plan: DeletePlan, pending_id: int) -> Reply:
+    what = []
+    if plan.rounds:
+        what.append(f"its {counted(plan.rounds, 'past round')} (circles, answers, check-ins and pulses)")
+    if plan.members:
+        what.append(f"{counted(plan.members, 'enrolment')}")
+    also = (" with " + " and ".join(what)) if what else ""
+    return Reply(text=f'Delete "{plan.name}"{also}? This can\'t be undone. Members\' goals and '
+                      "their other programs stay.",
+                 tone="warning",
+                 buttons=[Button("Delete it", *ConfirmProgramDelete(pending_id).encode(), "danger"),
+                          Button("Keep it", *Cancel(pending_id).encode())])
+
+
+def program_deleted(name: str) -> Reply:
+    return ok(f'Deleted "{name}" and everything in it.')
 
 
 def confirm_rematch(plan: RematchPlan, pending_id: int) -> Reply:
