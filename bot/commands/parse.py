@@ -179,7 +179,8 @@ def _parse_args(spec: CommandSpec, tokens: list[str], today: dt.date | None) -> 
         key, eq, value = tok.partition("=")
         if eq and key.lower() in options:
             values[key.lower()] = convert_arg(options[key.lower()], value, today)
-        elif eq and re.fullmatch(r"[a-z_]+", key.lower()) and (options or not positionals):
+        elif eq and re.fullmatch(r"[a-z_]+", key.lower()) and (options or not positionals) \
+                and not spec.free_text:
             known = ", ".join(options) or "none"
             raise ParseError(f"'{key}' isn't an option here. Options: {known}.")
         else:

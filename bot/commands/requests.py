@@ -82,17 +82,23 @@ class Answers(Request):
 @dataclass(frozen=True)
 class Answer(Request):
     text: str = ""
+    program: str = ""  # which circle, for someone in circles of several programs
+    circle: int | None = None
 
 
 @dataclass(frozen=True)
 class CheckInCmd(Request):
     status: str = "met"
+    program: str = ""
+    circle: int | None = None
 
 
 @dataclass(frozen=True)
 class PulseCmd(Request):
     rating: int = 3
     comment: str = ""
+    program: str = ""
+    circle: int | None = None
 
 
 @dataclass(frozen=True)

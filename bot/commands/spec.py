@@ -75,6 +75,7 @@ class CommandSpec:
     args: tuple[Arg, ...] = ()
     coordinator_only: bool = False
     example: str = ""
+    free_text: bool = False  # key=value words that aren't its options are part of the text
 
     @property
     def name(self) -> str:
@@ -110,6 +111,11 @@ def _a(name: str, type_: str, **kw: Any) -> Arg:
 
 
 PROGRAM_OPT = _a("program", "word", option=True, help="program name, when there is more than one")
+# which of your circles, for someone in circles of more than one program
+WHICH_CIRCLE = (_a("program", "word", option=True,
+                   help="which program's circle, when you're in more than one"),
+                _a("circle", "circle_number", option=True,
+                   help="which circle (its number), when you're in more than one"))
 # what `program create` sets and `program set` changes
 PROGRAM_SETTINGS = (
     _a("size", "size", option=True),
@@ -138,12 +144,14 @@ SPECS: list[CommandSpec] = [
     CommandSpec(("status",), "Your circles, the next prompt, your open goals", Status),
     CommandSpec(("answers",), "Your circle's answers to this week's prompt", Answers),
     CommandSpec(("answer",), "Answer this week's prompt", Answer,
-                (_a("text", "text", required=True),), example='/circle answer "I shipped my first talk"'),
+                (_a("text", "text", required=True), *WHICH_CIRCLE),
+                example='/circle answer "I shipped my first talk" program="Spring"', free_text=True),
     CommandSpec(("checkin",), "Tell us whether your circle met this week", CheckInCmd,
-                (_a("status", "checkin", required=True, choices=("yes", "not-yet", "skipped")),)),
+                (_a("status", "checkin", required=True, choices=("yes", "not-yet", "skipped")),
+                 *WHICH_CIRCLE), example='/circle checkin not yet program="Spring"'),
     CommandSpec(("pulse",), "Rate this week in your circle from 1 to 5", PulseCmd,
-                (_a("rating", "rating", required=True), _a("comment", "text")),
-                example='/circle pulse 4 "good energy"'),
+                (_a("rating", "rating", required=True), _a("comment", "text"), *WHICH_CIRCLE),
+                example='/circle pulse 4 "good energy" circle=2', free_text=True),
     CommandSpec(("goal", "set"), "Set a goal, optionally with a due date", GoalSet,
                 (_a("text", "text", required=True), _a("due", "date", keyword="by")),
                 example='/circle goal set "Give a lightning talk" by 2027-02-01'),

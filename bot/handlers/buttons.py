@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot import actions as a
 from bot import commands as c
+from bot.handlers import weekly as weekly_handlers
 from bot.handlers.registry import Ctx, on_action
 from bot.presenters import goals as present_goals
 from bot.presenters import members as present_members
@@ -73,6 +74,17 @@ def confirm_program_delete(ctx: Ctx, x: a.ConfirmProgramDelete) -> Reply:
         return present_programs.only_coordinators_may("delete programs")
     data = membership.take_confirmation(ctx.actor, x.pending_id, "program_delete")
     return present_programs.program_deleted(program_delete.delete_program(ctx.actor, data["program"]))
+
+
+@on_action(a.ChooseCircle)
+def choose_circle(ctx: Ctx, x: a.ChooseCircle) -> Reply:
+    what = membership.take_confirmation(ctx.actor, x.pending_id, "circle_choice")
+    done = weekly_handlers.record(ctx, what, x.circle_id)
+    if what["what"] == "answer":
+        return present.answer_recorded(done)
+    if what["what"] == "checkin":
+        return present.checked_in(done, what["status"])
+    return present.pulsed(done)
 
 
 @on_action(a.PublishRound)

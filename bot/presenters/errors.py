@@ -82,6 +82,11 @@ MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
     "program_running": lambda f: (f'Round {f["number"]} of "{f["name"]}" is running, so the program '
                                   "can't be deleted now. End the round first (`/circle round end "
                                   f'program="{f["name"]}"`), then delete it.'),
+    "no_such_circle_of_yours": lambda f: ("None of your circles fits "
+                                          + " and ".join(x for x in (
+                                              f'program "{f["program"]}"' if f["program"] else "",
+                                              f"circle {f['number']}" if f["number"] else "") if x)
+                                          + f". Your circles: {', '.join(f['circles'])}."),
 }
 
 
