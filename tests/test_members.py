@@ -6,7 +6,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from circles.model import Member, Profile, ProgramMember
+from circles.model import Member, ProgramMember
 from tests.builders import COORD, ok, person, published_round, say
 
 ALICE = person("alice")

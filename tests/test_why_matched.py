@@ -26,7 +26,7 @@ def teachers_world(bot) -> None:  # type: ignore[no-untyped-def]
     ok(bot, COORD, 'program create "Spring" size=4-4')
     join_with(bot, "ada", "Ada", 'offers=sql interests=rust availability="weekdays 9-17"')
     for i, name in enumerate(["Bo", "Cy", "Di", "Ed", "Flo", "Gus", "Hal"]):
-        join_with(bot, f"p{i}", name, f'wants=sql interests=rust availability="weekdays 9-17"')
+        join_with(bot, f"p{i}", name, 'wants=sql interests=rust availability="weekdays 9-17"')
 
 
 def sections_by_circle(reply) -> dict[int, str]:  # type: ignore[no-untyped-def]
