@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy import Engine, select, text
 
 from circles.db import downgrade, make_engine, normalize_url, upgrade
-from circles.model import Member, ProgramMember
+from circles.model import Member, Membership, ProgramMember
 from tests.builders import COORD, enrol, ok, person, published_round, say
 from tests.conftest import BACKENDS, PG_URL, _pg_engine
 
@@ -44,14 +44,20 @@ def test_a_mentor_in_one_program_stays_a_peer_in_another(circlebot, db):
     assert "My programs\nMentor in Pods, Peer in Peers" in ok(circlebot, ANN, "status").plain_text()
 
 
-def test_the_peer_program_matches_a_pods_mentor_as_a_peer(circlebot, db):
-    two_programs(circlebot)
-    ok(circlebot, ANN, 'join mentor program="Pods"')
-    ok(circlebot, ANN, "profile set timezone=UTC interests=chess")
-    ok(circlebot, ANN, 'join peer program="Peers"')
-    enrol(circlebot, 3, program="Peers")
-    preview = ok(circlebot, COORD, 'round preview program="Peers"')
-    assert "Ann" in preview.plain_text() and "(mentor)" not in preview.plain_text()
+def test_mentoring_in_one_program_does_not_make_someone_a_mentor_in_another(circlebot, db):
+    ok(circlebot, COORD, 'program create "Learn" kind=pod size=3-4')
+    ok(circlebot, COORD, 'program create "Teach" kind=pod size=3-4')
+    ok(circlebot, ANN, 'join mentee program="Learn"')
+    ok(circlebot, ANN, "profile set timezone=UTC interests=chess experience=5")
+    enrol(circlebot, 1, role="mentor", program="Learn")
+    enrol(circlebot, 2, role="mentee", start=1, program="Learn")
+    ok(circlebot, ANN, 'join mentor program="Teach"')
+    preview = ok(circlebot, COORD, 'round preview program="Learn"').plain_text()
+    assert "Member0 (mentor)" in preview and "Ann (mentor)" not in preview
+    with db() as s:
+        role = s.scalar(select(Membership.role).join(Member, Member.id == Membership.member_id)
+                        .where(Member.external_id == "ann"))
+    assert role == "mentee"
 
 
 def test_role_and_capacity_changes_go_to_the_program_named_or_the_latest(circlebot, db):
