@@ -12,6 +12,7 @@ from sqlalchemy import select
 from bot.config import SchedulingConfig
 from circles.cycle import run_due
 from circles.db import unit_of_work
+from circles.jobs import program_clocks
 from circles.model import Circle, OutboxMessage
 from circles.usecases import weekly
 from tests.builders import COORD, ok, published_round
@@ -61,3 +62,11 @@ def test_a_check_in_never_comes_after_the_next_weeks_prompt(circlebot, db):
             weekly.post_prompt(s, circle, 2, dt.datetime(2026, 11, 25, 9, 0, tzinfo=UTC))
     run_due(db, dt.datetime(2026, 11, 27, 10, 0, tzinfo=UTC), CFG)  # week 1's check-in time
     assert keys(db, "checkin:") == []
+
+
+def test_the_scheduler_wakes_at_the_running_rounds_time_not_the_new_one(circlebot, db):
+    published_round(circlebot, 8)
+    ok(circlebot, COORD, 'program set "Spring circles" day=thu time=15:30')
+    with db() as s:
+        [clock] = program_clocks(s)
+    assert (clock.weekday, clock.hour, clock.minute) == ("mon", 10, 0)
