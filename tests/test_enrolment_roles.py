@@ -71,6 +71,8 @@ def test_role_and_capacity_changes_go_to_the_program_named_or_the_latest(circleb
     assert by_role == [("mentee", 3), ("mentor", 2)]
     refused = say(circlebot, ANN, 'profile set role=peer program="Nope"')
     assert refused.tone == "error" and 'You haven\'t joined "Nope"' in refused.text
+    alone = say(circlebot, ANN, 'profile set program="Pods"')
+    assert alone.tone == "error" and "add role= or capacity=" in alone.text
 
 
 def test_a_role_needs_a_program(circlebot):

@@ -106,6 +106,9 @@ def parse_profile_values(options: dict[str, str]) -> dict[str, Any]:
             out["program"] = check_text(raw, "program name", rules.MAX_PROGRAM_NAME)
         elif key == "avoid":  # "never with" opt-outs; resolved to members by the core
             out["avoid"] = [to_member(x.strip()) for x in re.split(r"[,\s]+", raw) if x.strip()]
+    if "program" in out and not {"role", "mentor_capacity"} & set(out):
+        raise ParseError('program= says which program a role or capacity is for: add role= or '
+                         'capacity=, e.g. role=mentor program="Pods".')
     return out
 
 
