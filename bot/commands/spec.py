@@ -65,6 +65,8 @@ class Arg:
     keyword: str = ""
     choices: tuple[str, ...] = ()
     help: str = ""
+    #: how the option is typed, e.g. ``circle=2`` (for the per-option help)
+    example: str = ""
 
 
 @dataclass(frozen=True)
@@ -113,9 +115,11 @@ def _a(name: str, type_: str, **kw: Any) -> Arg:
 PROGRAM_OPT = _a("program", "word", option=True, help="program name, when there is more than one")
 # which of your circles, for someone in circles of more than one program
 WHICH_CIRCLE = (_a("program", "word", option=True,
-                   help="which program's circle, when you're in more than one"),
+                   help="Which program's circle it is for, when you're in more than one",
+                   example='program="Spring"'),
                 _a("circle", "circle_number", option=True,
-                   help="which circle (its number), when you're in more than one"))
+                   help="Which of your circles (its number) it is for, when you're in more than one",
+                   example="circle=2"))
 # what `program create` sets and `program set` changes
 PROGRAM_SETTINGS = (
     _a("size", "size", option=True),
@@ -198,7 +202,8 @@ SPECS: list[CommandSpec] = [
     CommandSpec(("round", "preview"), "Form a draft round and show it", RoundPreview,
                 (PROGRAM_OPT, _a("seed", "seed", option=True),
                  _a("fresh", "choice", choices=("fresh",),
-                    help="form the draft again, dropping your moves")), coordinator_only=True,
+                    help="Form the draft again from scratch, dropping your moves",
+                    example="fresh")), coordinator_only=True,
                 example="/circle round preview fresh"),
     CommandSpec(("round", "move"), "Move a member to another circle in the draft", RoundMove,
                 (_a("member", "member", required=True), _a("circle", "circle_number",
