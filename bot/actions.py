@@ -196,6 +196,47 @@ class PulseCommentForm(Action):
     cycle: int
 
 
+# ------------------------------------------------------- closing survey, privacy12
+
+
+@action("survey_helped")
+@dataclasses.dataclass(frozen=True)
+class SurveyHelped(Action):
+    round_id: int
+    rating: int
+
+    def validate(self) -> bool:
+        return 1 <= self.rating <= 5
+
+
+@action("survey_join")
+@dataclasses.dataclass(frozen=True)
+class SurveyJoin(Action):
+    round_id: int
+    answer: str
+
+    def validate(self) -> bool:
+        return self.answer in ("yes", "no")
+
+
+@action("survey_open")
+@dataclasses.dataclass(frozen=True)
+class SurveyOpen(Action):
+    round_id: int
+
+
+@action("form:survey")
+@dataclasses.dataclass(frozen=True)
+class SurveyForm(Action):
+    round_id: int
+
+
+@action("confirm_forget")
+@dataclasses.dataclass(frozen=True)
+class ConfirmForget(Action):
+    pending_id: int
+
+
 def form_id(form: Action) -> tuple[str, str]:
     """(form id, context) as a `Form` carries them."""
     name, value = form.encode()

@@ -25,9 +25,8 @@ from bot.config import Config
 from bot.core import CircleBot
 from bot.delivery import DEFER_SECONDS, DeliveryWorker, RateLimiter
 from bot.ports import ChatGateway
-from bot.replies import Reply
 from bot.scheduling import CircleScheduler
-from circles.db import make_engine, session_factory, upgrade
+from circles.db import Timeouts, make_engine, session_factory, upgrade
 from circles.jobs import run_due
 from circles.leader import LeaderElection
 from circles.model import OutboxMessage, Workspace
@@ -35,6 +34,7 @@ from circles.model import OutboxMessage, Workspace
 if TYPE_CHECKING:
     from slack_bolt.async_app import AsyncApp
 
+    from adapters.console.adapter import ConsoleGateway, ConsoleSession
     from adapters.discord.client import CircleClient
     from adapters.discord.gateway import DiscordGateway
     from adapters.slack.gateway import SlackGateway
@@ -53,7 +53,8 @@ class App:
 
 def build(config: Config, migrate: bool = True) -> App:
     """Database and core: all `migrate`, `demo` and `status` need."""
-    engine = make_engine(config.database.url)
+    db = config.database
+    engine = make_engine(db.url, Timeouts(db.connect_timeout, db.statement_timeout, db.pool_timeout))
     if migrate:
         upgrade(engine)
     sessions = session_factory(engine)
@@ -144,17 +145,19 @@ def wire(app: App, platform: str) -> Running:
 
 
 def wire_console(app: App, gateways: dict[str, ChatGateway], worker: DeliveryWorker,
-                 out: TextIO, ask: Callable[[str], str] = input) -> Starter:
+                 out: TextIO, ask: Callable[[str], str] | None = None,
+                 posts: Callable[[str], None] | None = None) -> Starter:
     """The console's gateway and its settable clock: the core, the delivery worker and the
     scheduler all read that clock, so `/clock +1w` moves the whole bot a week, running what
-    falls due (the cycle engine) and delivering it (this worker, through this gateway)."""
-    from adapters.console.adapter import ConsoleGateway, Timekeeper, run_console
+    falls due (the cycle engine) and delivering it (this worker, through this gateway).
+    ``posts`` is where the gateway's posts and DMs go (printed to ``out`` by default)."""
+    from adapters.console.adapter import ConsoleGateway, Timekeeper, run_console, terminal_input
     from adapters.console.clock import ConsoleClock
 
     clock = ConsoleClock(app.bot.clock)
     app.bot.clock = clock.now
     worker.clock = clock.now
-    gateway = ConsoleGateway(lambda text: print(f"\n{text}", file=out, flush=True))
+    gateway = ConsoleGateway(posts or (lambda text: print(f"\n{text}", file=out, flush=True)))
     gateways["console"] = gateway
     if set(gateways) == {"console"}:  # nothing to pace in a terminal: no platform rate limits
         worker.limiter = RateLimiter(0, 0, clock=lambda: clock.now().timestamp())
@@ -175,7 +178,7 @@ def wire_console(app: App, gateways: dict[str, ChatGateway], worker: DeliveryWor
             clock.set(soon)
         return sent
 
-    return partial(run_console, app.bot, out, ask, gateway=gateway,
+    return partial(run_console, app.bot, out, ask or terminal_input, gateway=gateway,
                    time=Timekeeper(clock, due, deliver))
 
 
@@ -190,20 +193,22 @@ def _pending_before(sessions: sessionmaker[Session], when: dt.datetime) -> bool:
 
 @dataclass
 class DemoParts:
-    """What `circlebot demo` prints with: the console's renderer, and an outlet that builds
-    a delivery worker on a console gateway collecting what it would post."""
+    """What `circlebot demo` drives: a console session wired exactly as `circlebot run`
+    wires one (the console clock, the cycle engine, the delivery worker, a console gateway),
+    and that gateway, whose posts go where the demo says."""
 
-    render: Callable[[Reply], str]
-    outlet: Callable[[Callable[[], dt.datetime]], tuple[DeliveryWorker, list[str]]]
+    session: ConsoleSession
+    gateway: ConsoleGateway
 
 
-def build_demo(app: App) -> DemoParts:
-    from adapters.console.adapter import ConsoleGateway, render
+def build_demo(app: App, out: TextIO, ask: Callable[[str], str], posts: Callable[[str], None],
+               start: dt.datetime) -> DemoParts:
+    """A console whose clock reads ``start`` (time flows from there as `/clock` moves it)."""
+    from adapters.console.adapter import ConsoleSession
 
-    def outlet(clock: Callable[[], dt.datetime]) -> tuple[DeliveryWorker, list[str]]:
-        sent: list[str] = []
-        worker = DeliveryWorker(app.sessions, {"console": ConsoleGateway(sent.append)},
-                                app.config.scheduling, clock=clock)
-        return worker, sent
-
-    return DemoParts(render, outlet)
+    gateways: dict[str, ChatGateway] = {}
+    console = wire_console(app, gateways, DeliveryWorker(app.sessions, gateways, app.config.scheduling),
+                           out, ask, posts)
+    console.keywords["time"].clock.set(start)
+    gateway = console.keywords["gateway"]
+    return DemoParts(ConsoleSession(app.bot, out, ask, **console.keywords), gateway)

@@ -38,6 +38,10 @@ def check_platform(value: str, where: str = "[bot] platform") -> str:
 @dataclass
 class DatabaseConfig:
     url: str = "sqlite:///circlebot.sqlite3"
+    # seconds: a stalled database must not hold a person past the platform's deadline
+    connect_timeout: float = 5.0
+    statement_timeout: float = 15.0
+    pool_timeout: float = 10.0
 
 
 @dataclass
@@ -112,12 +116,23 @@ class SchedulingConfig:
 
 
 @dataclass
+class PrivacyConfig:
+    """Closing survey and data-protection settings (privacy12)."""
+
+    purge_after_days: int = 30  # an uninstalled workspace's data is deleted after this
+    survey_days: int = 14  # the closing survey stays open this many days after the round ends
+    min_respondents: int = 3  # anonymity threshold N for survey aggregates (never below 2)
+    files_dir: str = "circlebot-files"  # the console saves file replies (export-me) here
+
+
+@dataclass
 class Config:
     database: DatabaseConfig = field(default_factory=DatabaseConfig)
     bot: BotConfig = field(default_factory=BotConfig)
     slack: SlackConfig = field(default_factory=SlackConfig)
     discord: DiscordConfig = field(default_factory=DiscordConfig)
     scheduling: SchedulingConfig = field(default_factory=SchedulingConfig)
+    privacy: PrivacyConfig = field(default_factory=PrivacyConfig)
 
 
 ENV = {
@@ -175,6 +190,10 @@ def _check(cfg: Config) -> None:
     cfg.bot.platform = check_platform(cfg.bot.platform)
     if not isinstance(cfg.bot.workers, int) or not 1 <= cfg.bot.workers <= 15:
         raise ConfigError(f"[bot] workers = {cfg.bot.workers!r}: use a whole number from 1 to 15")
+    for key in ("connect_timeout", "statement_timeout", "pool_timeout"):
+        value = getattr(cfg.database, key)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 < value <= 600:
+            raise ConfigError(f"[database] {key} = {value!r}: use seconds, more than 0 and at most 600")
     sc = cfg.scheduling
     try:
         rules.parse_hhmm(str(sc.digest_time))

@@ -18,15 +18,17 @@ from zoneinfo import available_timezones
 
 from bot import actions as a
 from bot import commands as c
+from bot import forms
 from bot.config import Config
 from bot.handlers import ACTION_HANDLERS, HANDLERS, Ctx
 from bot.ports import Identity
 from bot.presenters import home as present_home
 from bot.presenters import programs as present_programs
 from bot.presenters import weekly as present_weekly
-from bot.presenters.errors import explain
+from bot.presenters.errors import database_unavailable, explain
 from bot.replies import Reply, error
-from circles.db import SessionFactory, unit_of_work
+from circles import purge
+from circles.db import SessionFactory, database_problem, unit_of_work
 from circles.errors import DomainError
 from circles.model import utcnow
 from circles.usecases import context, insight, lookup, weekly
@@ -51,6 +53,9 @@ class CircleBot:
         # queue for.
         self.coordinator_executor = coordinator_executor or ThreadPoolExecutor(
             max_workers=1, thread_name_prefix="circlebot-coordinator")
+        # Called with the person's identity after forget-me succeeded, so adapters drop what
+        # they cache about them (the Slack identity cache) too.
+        self.forget_hooks: list[Callable[[Identity], None]] = []
 
     async def _offload(self, fn: Callable[..., T], *args: object,
                        lane: Executor | None = None) -> T:
@@ -92,6 +97,11 @@ class CircleBot:
                           values: dict[str, str | list[str]]) -> Reply:
         return await self._offload(self.handle_form_sync, who, form_id, context, values)
 
+    def check_form_field(self, form_id: str, context: str, name: str, value: str) -> str | None:
+        """Why one form field's value would be refused (by the rules its command uses), or
+        None: for adapters that ask a form field by field. Pure: no database, no clock."""
+        return forms.field_error(form_id, context, name, value)
+
     async def handle_thread_reply(self, who: Identity, space: str, thread: str | None,
                                   text: str) -> Reply | None:
         return await self._offload(self.handle_thread_reply_sync, who, space, thread, text)
@@ -100,9 +110,18 @@ class CircleBot:
         return await self._offload(self.home_sync, who)
 
     async def workspace_removed(self, platform: str, workspace: str) -> None:
+        """Uninstalled / removed: tokens deleted now, data purged after the grace period."""
         def run() -> None:
             with unit_of_work(self.sessions) as session:
-                context.deactivate_workspace(session, platform, workspace)
+                purge.mark_removed(session, platform, workspace, self.clock(),
+                                   self.config.privacy.purge_after_days)
+        await self._offload(run)
+
+    async def workspace_restored(self, platform: str, workspace: str) -> None:
+        """Reinstalled (or the bot added back) within the grace period: the purge is off."""
+        def run() -> None:
+            with unit_of_work(self.sessions) as session:
+                purge.restore(session, platform, workspace)
         await self._offload(run)
 
     async def autocomplete(self, who: Identity, kind: str, prefix: str) -> list[tuple[str, str]]:
@@ -115,6 +134,11 @@ class CircleBot:
             request = c.parse(text, today=self.today())
         except c.ParseError as exc:
             return error(exc.message, exc.usage)
+        except Exception as exc:  # the database is down or stalled: say so, nothing was kept
+            problem = database_problem(exc)
+            if problem is None:
+                raise
+            return database_unavailable(problem.kind)
         return self.handle_request_sync(who, request)
 
     def handle_request_sync(self, who: Identity, request: c.Request) -> Reply:
@@ -134,7 +158,11 @@ class CircleBot:
         except a.BadAction:
             return present_programs.bad_button()
         handler = ACTION_HANDLERS[type(decoded)]
-        return self._run(who, lambda ctx: handler(ctx, decoded))
+        reply = self._run(who, lambda ctx: handler(ctx, decoded))
+        if isinstance(decoded, a.ConfirmForget) and reply.tone == "success":
+            for hook in self.forget_hooks:
+                hook(who)
+        return reply
 
     def handle_form_sync(self, who: Identity, form_id: str, context_value: str,
                          values: dict[str, str | list[str]]) -> Reply:
@@ -144,6 +172,19 @@ class CircleBot:
             return present_programs.bad_button()
         handler = ACTION_HANDLERS[type(decoded)]
         return self._run(who, lambda ctx: handler(ctx, decoded), values)
+
+    def check_form(self, form_id: str, context_value: str,
+                   values: dict[str, str | list[str]]) -> dict[str, str]:
+        """The fields of a submitted form that are wrong, with a message each, before any
+        database work: cheap enough to answer within a platform's acknowledgement window,
+        so the form can stay open with the errors shown next to the fields."""
+        errors = {}
+        for name, value in values.items():
+            text = ", ".join(value) if isinstance(value, list) else (value or "")
+            problem = forms.field_error(form_id, context_value, name, text)
+            if problem is not None:
+                errors[name] = problem
+        return errors
 
     def handle_thread_reply_sync(self, who: Identity, space: str, thread: str | None,
                                  text: str) -> Reply | None:
@@ -160,7 +201,8 @@ class CircleBot:
             return present_weekly.answer_recorded(weekly.answer(ctx.actor, body, post_id))
 
         reply = self._run(who, run)
-        return reply if found else None
+        # an answer that could not even be looked up still hears why, rather than silence
+        return reply if found or reply.tone == "error" and reply.text else None
 
     def home_sync(self, who: Identity) -> list[Reply]:
         box: list[list[Reply]] = []
@@ -188,14 +230,20 @@ class CircleBot:
     def _run(self, who: Identity, fn: Callable[[Ctx], Reply],
              form_values: dict[str, str | list[str]] | None = None) -> Reply:
         keys = {f"{who.platform}:{who.workspace}:{who.user}", f"{who.platform}:*:{who.user}"}
+        now = self.clock()  # one moment per request: what it reads and what it stamps
         try:
-            with unit_of_work(self.sessions) as session:
+            with unit_of_work(self.sessions, now=now) as session:
                 actor = context.enter(
                     session, who.platform, who.workspace, who.user, who.display_name,
                     platform_admin=who.is_admin,
                     configured_coordinator=bool(keys & set(self.config.bot.coordinators)))
-                return fn(Ctx(actor, who, self.clock(), self.config, form_values))
+                return fn(Ctx(actor, who, now, self.config, form_values))
         except DomainError as exc:
             return error(explain(exc))
         except c.ParseError as exc:
             return error(exc.message, exc.usage)
+        except Exception as exc:  # the database is down or stalled: say so, nothing was kept
+            problem = database_problem(exc)
+            if problem is None:
+                raise
+            return database_unavailable(problem.kind)

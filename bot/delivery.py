@@ -19,11 +19,21 @@ import time
 from collections.abc import Callable, Mapping
 
 from bot.config import SchedulingConfig
-from bot.ports import ChatGateway, Delivery, DeliveryError, FailureKind, Sent, SentNote
+from bot.ports import (
+    ALL_CAPABILITIES,
+    Capabilities,
+    ChatGateway,
+    Delivery,
+    DeliveryError,
+    FailureKind,
+    Sent,
+    SentNote,
+    capabilities_of,
+)
 from bot.presenters import render_payload
 from bot.replies import Field, Reply
 from circles import outbox
-from circles.db import SessionFactory, unit_of_work
+from circles.db import SessionFactory, database_problem, unit_of_work
 from circles.outbox import OutboxItem
 
 log = logging.getLogger(__name__)
@@ -35,10 +45,10 @@ Render = Callable[[OutboxItem], Reply]
 """Turns a post/dm row into the message to send (swappable: presenters of typed notices)."""
 
 
-def reply_of(item: OutboxItem) -> Reply:
-    """The default renderer: the row's typed notice worded now by the presenters (or, for a
-    row that carries a ready Reply, that Reply)."""
-    return render_payload(item.payload)
+def reply_of(item: OutboxItem, can: Capabilities = ALL_CAPABILITIES) -> Reply:
+    """The default renderer: the row's typed notice worded now by the presenters, for what
+    the platform it goes to can do (or, for a row that carries a ready Reply, that Reply)."""
+    return render_payload(item.payload, can)
 
 
 def _utcnow() -> dt.datetime:
@@ -114,13 +124,14 @@ class DeliveryWorker:
         config: SchedulingConfig,
         clock: Callable[[], dt.datetime] = _utcnow,
         limiter: RateLimiter | None = None,
-        render: Render = reply_of,
+        render: Render | None = None,
     ) -> None:
         self.sessions = sessions
         self.gateways = gateways  # adapters register theirs after start: keep the same dict
         self.cfg = config
         self.clock = clock
-        self.render = render
+        self._db_down = False  # the database was unreachable at the last poll
+        self.render = render  # None: the presenters, worded for each gateway's capabilities
         self.limiter = limiter or RateLimiter(config.per_workspace_per_second, config.per_space_per_second,
                                               clock=lambda: self.clock().timestamp())
 
@@ -151,7 +162,7 @@ class DeliveryWorker:
             outbox.cancel(session, item.id, note)
 
     def _sent(self, item: OutboxItem, sent: Sent | None) -> None:
-        with unit_of_work(self.sessions) as session:
+        with unit_of_work(self.sessions, now=self.clock()) as session:
             outbox.mark_sent(session, item, sent.ref if sent else None, self.clock())
             if sent is not None and sent.note is not None:
                 outbox.enqueue_for_coordinators(session, item.workspace_id, f"space-fallback:{item.id}",
@@ -160,7 +171,7 @@ class DeliveryWorker:
     def _failed(self, item: OutboxItem, error: DeliveryError) -> None:
         """Give up, leaving a record a coordinator can act on, and tell the coordinators
         (unless the workspace itself is gone, or this was already such a report)."""
-        with unit_of_work(self.sessions) as session:
+        with unit_of_work(self.sessions, now=self.clock()) as session:
             outbox.mark_failed(session, item, error_text(error))
             if error.kind is FailureKind.WORKSPACE_GONE or item.key.startswith("delivery-failed:"):
                 return
@@ -187,9 +198,20 @@ class DeliveryWorker:
         while not stop.is_set():
             try:
                 handled = await self.run_once()
-            except Exception:  # a database hiccup must not kill delivery for good
-                log.exception("delivery batch failed")
+            except Exception as exc:  # a database hiccup must not kill delivery for good
+                problem = database_problem(exc)
+                if problem is None:
+                    log.exception("delivery batch failed")
+                elif not self._db_down:  # one line per outage, not a traceback a second
+                    log.warning("delivery paused: the database %s (%s); retrying",
+                                "is too slow" if problem.kind == "timeout" else "can't be reached",
+                                problem.detail)
+                self._db_down = problem is not None
                 handled = 0
+            else:
+                if self._db_down:
+                    log.warning("delivery resumed: the database is back")
+                self._db_down = False
             if not handled:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), self.cfg.delivery_poll_seconds)
@@ -231,15 +253,21 @@ class DeliveryWorker:
             return
         await asyncio.to_thread(self._sent, item, sent)
 
+    def _message(self, item: OutboxItem, gateway: ChatGateway) -> Reply:
+        if self.render is not None:
+            return self.render(item)
+        return reply_of(item, capabilities_of(gateway))
+
     async def _call(self, gateway: ChatGateway, item: OutboxItem, space: str | None) -> Sent:
         p = item.payload
         delivery = Delivery(item.key, item.attempts)
         if item.action == "post":
             assert space is not None
-            return await gateway.post(item.workspace, space, self.render(item), p.get("thread"),
-                                      delivery=delivery)
+            return await gateway.post(item.workspace, space, self._message(item, gateway),
+                                      p.get("thread"), delivery=delivery)
         if item.action == "dm":
-            return await gateway.dm(item.workspace, p["user"], self.render(item), delivery=delivery)
+            return await gateway.dm(item.workspace, p["user"], self._message(item, gateway),
+                                    delivery=delivery)
         if item.action == "create_space":
             return await gateway.create_space(item.workspace, p["name"], list(p.get("members", [])),
                                               p.get("hub"), delivery=delivery)

@@ -95,6 +95,23 @@ class DeliveryError(Exception):
         return self.kind is not FailureKind.TRANSIENT
 
 
+@dataclass(frozen=True)
+class Capabilities:
+    """What a chat platform lets people do, so notices are worded by capability, never by
+    the platform's name (a gateway may carry ``capabilities``; without, it can do it all)."""
+
+    #: a post has a thread people reply in, and a reply there answers the prompt
+    threads: bool = True
+
+
+ALL_CAPABILITIES = Capabilities()
+
+
+def capabilities_of(gateway: object) -> Capabilities:
+    """The gateway's capabilities (every capability when it doesn't say)."""
+    return getattr(gateway, "capabilities", ALL_CAPABILITIES)
+
+
 class ChatGateway(Protocol):
     platform: str
 

@@ -21,8 +21,9 @@ def run(app: App, platform: str) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     try:
         asyncio.run(serve(app, platform))
-    except KeyboardInterrupt:
-        pass
+    except KeyboardInterrupt:  # Ctrl-C: everything was stopped in order on the way out
+        if platform == "console":
+            print("\nBye!", flush=True)
     except ConfigError as exc:  # configuration problems found before or while connecting
         print(f"circlebot: {exc}", file=sys.stderr)
         return 2

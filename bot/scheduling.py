@@ -13,14 +13,14 @@ import asyncio
 import datetime as dt
 import logging
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.config import SchedulingConfig
-from circles.db import SessionFactory, unit_of_work
+from circles.db import SessionFactory, database_problem, unit_of_work
 from circles.jobs import program_clocks, run_due
 from circles.leader import LeaderElection
 
@@ -48,19 +48,71 @@ class CircleScheduler:
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
         )
         self._sweeping = asyncio.Lock()
+        self._running: set[asyncio.Task[object]] = set()  # jobs in flight, awaited on stop
+        self._db_down = False
+        self._stopping = False
 
     async def start(self) -> None:
-        self.scheduler.add_job(self.check_leadership, IntervalTrigger(seconds=self.cfg.leader_check_seconds),
+        self.scheduler.add_job(self._leadership_job, IntervalTrigger(seconds=self.cfg.leader_check_seconds),
                                id="leadership")
-        self.scheduler.add_job(self.sweep, IntervalTrigger(seconds=self.cfg.sweep_seconds), id="sweep")
+        self.scheduler.add_job(self._sweep_job, IntervalTrigger(seconds=self.cfg.sweep_seconds), id="sweep")
         self.scheduler.start()
-        await self.check_leadership()
+        await self._guarded(self.check_leadership)
 
     async def stop(self) -> None:
+        """Stops triggering, lets a sweep in flight finish (its database work runs in a thread
+        and can't be interrupted half-way anyway), then gives up leadership: quitting never
+        cancels a job mid-step or prints a traceback."""
+        self._stopping = True
+        if self.scheduler.running:
+            self.scheduler.pause()  # no new runs; shutting down now would cancel runs in flight
+        for _ in range(3):  # a job submitted just now starts, sees _stopping and returns
+            await asyncio.sleep(0)
+        running = [t for t in self._running if not t.done() and t is not asyncio.current_task()]
+        if running:
+            await asyncio.wait(running, timeout=self.cfg.sweep_seconds + 30)
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
         await asyncio.to_thread(self.election.release)
         self.is_leader = False
+
+    async def _sweep_job(self) -> None:
+        await self._guarded(self.sweep)
+
+    async def _leadership_job(self) -> None:
+        await self._guarded(self.check_leadership)
+
+    async def _guarded(self, step: Callable[[], Awaitable[object]]) -> None:
+        """A job step that can't reach the database logs one line per outage and is tried
+        again at its next trigger; leadership is given up meanwhile, so two replicas never
+        both think they lead after the database comes back."""
+        if self._stopping:
+            return
+        task = asyncio.current_task()
+        if task is not None:
+            self._running.add(task)  # type: ignore[arg-type]
+        try:
+            await step()
+        except Exception as exc:
+            problem = database_problem(exc)
+            if problem is None:
+                log.exception("scheduler step failed")
+                return
+            if not self._db_down:
+                log.warning("scheduler paused: the database %s (%s); retrying",
+                            "is too slow" if problem.kind == "timeout" else "can't be reached",
+                            problem.detail)
+            self._db_down = True
+            if self.is_leader:
+                self.is_leader = False
+                self._remove_program_jobs()
+            return
+        finally:
+            if task is not None:
+                self._running.discard(task)  # type: ignore[arg-type]
+        if self._db_down:
+            log.warning("scheduler resumed: the database is back")
+            self._db_down = False
 
     async def check_leadership(self) -> bool:
         was = self.is_leader
@@ -99,7 +151,7 @@ class CircleScheduler:
             if job.id.startswith("program:") and job.id not in wanted:
                 job.remove()
         for job_id, trigger in wanted.items():
-            self.scheduler.add_job(self.sweep, trigger, id=job_id, replace_existing=True)
+            self.scheduler.add_job(self._sweep_job, trigger, id=job_id, replace_existing=True)
 
     def _program_triggers(self) -> dict[str, CronTrigger]:
         with unit_of_work(self.sessions) as session:

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import String, and_, cast, exists, insert, literal, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from circles import notices, rules
+from circles import clock, notices, rules
 from circles.health import ProgramHealth, program_health
 from circles.model import (
     Circle,
@@ -162,7 +162,7 @@ def run_due(sessions: sessionmaker[Session], now: dt.datetime, cfg: CycleSetting
     """Do everything due at ``now`` for all active rounds of all active workspaces; returns
     counts by kind (prompt, prompt_skipped, nudge, checkin, round_end, digest)."""
     done: Counter[str] = Counter()
-    with sessions() as session:
+    with sessions(info=clock.info(now)) as session:
         rounds = session.execute(
             select(Round.id, Round.workspace_id)
             .join(Workspace, Workspace.id == Round.workspace_id)
@@ -251,7 +251,7 @@ def _sweep_circles(session: Session, workspace_id: int, round_id: int, timezone:
 
 def _run_round(sessions: sessionmaker[Session], workspace_id: int, round_id: int,
                now: dt.datetime, cfg: CycleSettings, done: Counter[str]) -> None:
-    with sessions() as session:
+    with sessions(info=clock.info(now)) as session:
         rnd = session.scalar(select(Round).where(Round.workspace_id == workspace_id, Round.id == round_id))
         assert rnd is not None
         program = session.scalar(
@@ -279,7 +279,7 @@ def _run_round(sessions: sessionmaker[Session], workspace_id: int, round_id: int
             prompt_due.setdefault(k, []).append((f"r{round_id}:prompt:c{c.id}:k{k}", c.id))
         if j and now - sched.checkin_at(j) <= grace:
             checkin_due.setdefault(j, []).append((f"r{round_id}:checkin:c{c.id}:k{j}", c.id))
-    with sessions() as session:
+    with sessions(info=clock.info(now)) as session:
         claimed = done_keys(session, workspace_id, [key for due in (prompt_due, checkin_due)
                                                      for pairs in due.values() for key, _ in pairs])
 
@@ -321,7 +321,7 @@ def _run_round(sessions: sessionmaker[Session], workspace_id: int, round_id: int
             assert r is not None
             end_round(s, r, s.merge(program, load=False), now)
 
-        if once(sessions, finish):
+        if once(sessions, finish, now):
             done["round_end"] += 1
 
 
@@ -336,7 +336,7 @@ def _skip_late(sessions: sessionmaker[Session], workspace_id: int, rnd: Round, p
         notify_coordinators(s, workspace_id, f"late-prompt:r{rnd.id}:k{k}:{min(circle_ids)}",
                             notices.PromptsSkipped(program.name, rnd.number, k, len(circle_ids)))
 
-    return len(circle_ids) if once(sessions, work) else 0
+    return len(circle_ids) if once(sessions, work, now) else 0
 
 
 def _nudge_key(round_id: int):  # type: ignore[no-untyped-def]
@@ -362,7 +362,7 @@ def _nudge(sessions: sessionmaker[Session], workspace_id: int, rnd: Round, circl
     if not current:
         return 0
     rank = {c.id: i for i, c in enumerate(circles)}
-    with sessions() as session:
+    with sessions(info=clock.info(now)) as session:
         rows = session.execute(
             select(PromptPost.circle_id, PromptPost.id, PromptPost.cycle, PromptPost.text, PromptPost.posted_at,
                    Member.id, Member.external_id, Member.paused_until, Profile.timezone)
@@ -393,7 +393,7 @@ def _nudge(sessions: sessionmaker[Session], workspace_id: int, rnd: Round, circl
     def queue(rows: list[tuple[str, str, str, dict[str, Any]]]) -> bool:
         nonlocal sent
         added: list[int] = []
-        if once(sessions, lambda s: added.append(enqueue_many(s, workspace_id, rows))):
+        if once(sessions, lambda s: added.append(enqueue_many(s, workspace_id, rows)), now):
             sent += sum(added)
             return True
         return False
@@ -426,7 +426,7 @@ def _run_digest(sessions: sessionmaker[Session], workspace_id: int, now: dt.date
     if now - when > dt.timedelta(hours=cfg.prompt_grace_hours):
         return  # a digest that is days old is noise; the next one will be on time
     key = f"digest:{when.date().isoformat()}"
-    with sessions() as session:
+    with sessions(info=clock.info(now)) as session:
         if session.scalar(select(JobRun.id).where(JobRun.workspace_id == workspace_id, JobRun.key == key)):
             return
         if not session.scalar(select(Round.id).where(Round.workspace_id == workspace_id,
@@ -437,7 +437,7 @@ def _run_digest(sessions: sessionmaker[Session], workspace_id: int, now: dt.date
         claim(s, workspace_id, key, now=now)
         notify_coordinators(s, workspace_id, key, weekly_digest(s, workspace_id, now))
 
-    if once(sessions, work):
+    if once(sessions, work, now):
         done["digest"] += 1
 
 

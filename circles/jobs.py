@@ -21,6 +21,7 @@ from circles import cycle, rules
 from circles.cycle import MEMBER_LOCAL, zone
 from circles.db import SessionFactory
 from circles.model import Program, Round, Workspace
+from circles.purge import purge_due
 from circles.timing import round_timing
 
 
@@ -60,4 +61,8 @@ def run_due(sessions: SessionFactory, now: dt.datetime, settings: Any) -> Counte
     """Everything due at ``now``, each occurrence at most once (the cycle engine decides
     what; job_runs keeps a split brain harmless). ``settings`` carries the scheduling
     fields the cycle reads (the bot passes its SchedulingConfig). Counts by kind."""
-    return cycle.run_due(sessions, now, settings)
+    counts = cycle.run_due(sessions, now, settings)
+    purged = purge_due(sessions, now)  # uninstalled workspaces past their grace period
+    if purged:
+        counts["purge"] += purged
+    return counts

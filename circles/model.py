@@ -55,6 +55,8 @@ class Workspace(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     settings: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # set when the app is uninstalled: the scheduler deletes everything after it (privacy12)
+    purge_after: Mapped[dt.datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class Member(Base):
@@ -388,3 +390,22 @@ class ProcessedRequest(Base):
     scope: Mapped[str] = mapped_column(String(100))  # platform:workspace
     fingerprint: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
+
+
+class SurveyResponse(Base):
+    """One member's closing survey for one round. Each answer is kept once (the first one);
+    forget-me keeps the ratings with ``member_id`` NULL and no text, an anonymous aggregate.
+    ``goal_outcomes`` maps the member's goal number to met|progressed|not_yet."""
+
+    __tablename__ = "survey_responses"
+    __table_args__ = (UniqueConstraint("round_id", "member_id", name="uq_survey_round_member"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)
+    round_id: Mapped[int] = mapped_column(ForeignKey("rounds.id"), index=True)
+    member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"), nullable=True)
+    helped: Mapped[int | None] = mapped_column(Integer, nullable=True)  # 1..5
+    join_again: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    suggestion: Mapped[str] = mapped_column(Text, default="", server_default="")
+    goal_outcomes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -243,3 +243,26 @@ class WeeklyDigest:
         return cls([ProgramDigest.from_data(p) for p in data["programs"]])
 
 
+
+
+# ------------------------------------------------------ closing survey, privacy (privacy12)
+
+
+@notice
+@dataclasses.dataclass(frozen=True)
+class SurveyInvite:
+    """At round end, to each member: the closing survey. ``goals`` are the member's open
+    goals then, as ``{"id", "number", "text"}``."""
+
+    round_id: int
+    program_name: str
+    round_number: int
+    goals: list[dict[str, Any]]
+
+
+@notice
+@dataclasses.dataclass(frozen=True)
+class SomeoneLeft:
+    """Told to a circle when a member asked to be forgotten: no name, no reason."""
+
+    circle_id: int

@@ -31,10 +31,12 @@ def claim(session: Session, workspace_id: int, key: str, status: str = "done", n
     session.flush()
 
 
-def once(sessions: sessionmaker[Session], work: Callable[[Session], object]) -> bool:
-    """Run ``work`` in its own transaction; False if an occurrence it claims was taken."""
+def once(sessions: sessionmaker[Session], work: Callable[[Session], object],
+         now: dt.datetime | None = None) -> bool:
+    """Run ``work`` in its own transaction (acting at ``now``, the scheduler's clock);
+    False if an occurrence it claims was taken."""
     try:
-        with unit_of_work(sessions) as session:
+        with unit_of_work(sessions, now=now) as session:
             work(session)
         return True
     except IntegrityError:
@@ -76,7 +78,7 @@ def set_based(sessions: sessionmaker[Session], keyed: list[tuple[str, int]], wor
             claim_many(s, workspace_id, [key for key, _ in chunk], now)
             step(s, [cid for _, cid in chunk])
 
-        if once(sessions, all_of):
+        if once(sessions, all_of, now):
             done += len(chunk)
             continue
         for key, cid in chunk:
@@ -85,7 +87,7 @@ def set_based(sessions: sessionmaker[Session], keyed: list[tuple[str, int]], wor
                 claim(s, workspace_id, key, now=now)
                 one(s, cid)
 
-            done += once(sessions, single)
+            done += once(sessions, single, now)
     return done
 
 

@@ -21,8 +21,9 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from circles import clock
 from circles.bulk import insert_rows
-from circles.model import AuditEvent, Circle, OutboxMessage, PromptPost, Workspace, utcnow
+from circles.model import AuditEvent, Circle, OutboxMessage, PromptPost, Workspace
 from circles.usecases.coordinators import coordinators
 
 QUEUED = ("pending", "sending")
@@ -51,7 +52,8 @@ def enqueue(
         action=action,
         target=target,
         payload=payload,
-        not_before=not_before or utcnow(),
+        not_before=not_before or clock.at(session),
+        created_at=clock.at(session),
     )
     session.add(msg)
     return msg
@@ -201,6 +203,7 @@ def mark_failed(session: Session, item: OutboxItem, error: str) -> None:
     session.add(AuditEvent(
         workspace_id=item.workspace_id, kind="delivery_failed",
         detail={"outbox_id": item.id, "key": item.key, "action": item.action, "error": error},
+        created_at=clock.at(session),
     ))
 
 
@@ -219,7 +222,7 @@ def enqueue_many(session: Session, workspace_id: int,
     """`enqueue` for many (key, action, target, payload) rows as one batched INSERT: rows whose
     key already exists are left out, as `enqueue` would. Returns how many were added."""
     seen = existing_keys(session, workspace_id, [key for key, *_ in rows])
-    now = utcnow()
+    now = clock.at(session)
     new = [dict(workspace_id=workspace_id, key=key, action=action, target=target, payload=payload,
                 not_before=now, status="pending", attempts=0, last_error="", created_at=now)
            for key, action, target, payload in rows if key not in seen]

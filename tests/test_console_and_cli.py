@@ -49,19 +49,6 @@ def test_console_explains_unknown_input_and_bad_button_numbers(circlebot):
     assert "nothing to leave" in text
 
 
-def test_demo_prints_a_health_report_with_six_circles_of_several_kinds(tmp_path, capsys, monkeypatch):
-    monkeypatch.chdir(tmp_path)
-    assert main(["--database", f"sqlite:///{tmp_path / 'demo.sqlite3'}", "demo"]) == 0
-    out = capsys.readouterr().out
-    report = out[out.rindex("== Circle health =="):]
-    circles = [line for line in report.splitlines() if line.startswith(("✅", "⚠️"))]
-    kinds = {line.split("(")[1].split(",")[0] for line in circles}
-    assert len(circles) >= 6 and len(kinds) >= 2, report
-    assert "Delivered" in out
-    assert main(["--database", f"sqlite:///{tmp_path / 'demo.sqlite3'}", "status"]) == 0
-    assert "pending 0 ·" in capsys.readouterr().out  # every queued message was delivered
-
-
 def test_migrate_creates_the_schema(tmp_path):
     db = tmp_path / "m.sqlite3"
     assert main(["--database", f"sqlite:///{db}", "migrate"]) == 0

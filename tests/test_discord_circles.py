@@ -199,7 +199,9 @@ async def test_ending_the_round_archives_and_locks_every_thread(world, fake, db,
         assert meta["archived"] and meta["locked"] and circle.archived
     # the goal check-in came by DM; its buttons work there, where Discord names no server
     dm = fake.dm_channels[PEOPLE[0]]
-    [card] = fake.posted(dm)
+    # (the closing survey comes by DM too; the goal check is the card with a Done button)
+    card = next(c for c in fake.posted(dm)
+                if ":goal_done:" in c["components"][0]["components"][0]["custom_id"])
     done_id = card["components"][0]["components"][0]["custom_id"]
     assert done_id.startswith(f"circle@{GUILD}:goal_done:")
     done = await h.press(done_id, guild_id=None, channel_id=dm, user_id=PEOPLE[0])
@@ -251,3 +253,14 @@ def _guild_with(fake: FakeDiscord, thread_id: str) -> dict:  # type: ignore[type
     payload = guild_create(GUILD, channels=[fake.channels[fake.hub]])  # type: ignore[attr-defined]
     payload["threads"] = [fake.channels[thread_id]]
     return payload
+
+
+async def test_the_welcome_tells_a_platform_with_threads_to_reply_in_the_thread(world, fake, db, clock):
+    """Worded by capability: Discord has threads, so the welcome says to reply in one (the
+    console, which has none, is told to press Answer instead: tests/test_console_words.py)."""
+    h, core, worker = world
+    await publish(h)
+    await deliver(worker, clock)
+    circle, _ = circles_with_people(db)[0]
+    [welcome] = fake.posted(circle.space_id)
+    assert "reply in its thread to answer" in welcome["embeds"][0]["description"]

@@ -79,7 +79,9 @@ async def test_start_syncs_circle_with_every_command_of_the_grammar(discord_bot,
     assert (rating["type"], rating["min_value"], rating["max_value"], rating["required"]) == (4, 1, 5, True)
     status = by_name["checkin"]["options"][0]
     assert [c["value"] for c in status["choices"]] == ["yes", "not-yet", "skipped"]
-    program = next(o for o in by_name["health"]["options"] if o["name"] == "program")
+    # `health` has subcommands (`health rounds`), so on Discord the report itself is `health show`
+    show = next(o for o in by_name["health"]["options"] if o["name"] == "show")
+    program = next(o for o in show["options"] if o["name"] == "program")
     assert program["autocomplete"] is True
 
 
@@ -126,6 +128,7 @@ async def test_joining_opens_the_profile_form_split_into_modals_of_five(discord_
 
 
 async def test_a_bad_value_in_the_form_is_explained_and_nothing_is_saved(discord_bot, db):
+    await coordinator(discord_bot, "program create", {"name": "Spring"})  # a role is per program
     await discord_bot.slash("join", user_id="601")
     page1 = (await discord_bot.slash("profile edit", user_id="601")).modal
     saved = await discord_bot.submit(page1, {"role": ["peer"], "experience": ["3"], "department": "",
@@ -137,6 +140,30 @@ async def test_a_bad_value_in_the_form_is_explained_and_nothing_is_saved(discord
     with db() as s:
         p = s.scalar(select(Profile).join(Member).where(Member.external_id == "601"))
         assert p.timezone == "UTC"
+
+
+async def test_a_mistake_on_a_form_page_reopens_that_page_with_everything_typed_kept(discord_bot, db):
+    """Nobody retypes a ten-field profile for one typo: the page with the mistake comes back
+    filled in as it was sent, and the pages before it stay filled."""
+    await coordinator(discord_bot, "program create", {"name": "Spring"})  # a role is per program
+    await discord_bot.slash("join", user_id="601")
+    page1 = (await discord_bot.slash("profile edit", user_id="601")).modal
+    saved = await discord_bot.submit(page1, {"role": ["peer"], "experience": ["3"], "department": "Data",
+                                             "interests": "rust, design", "goals": "speak"}, user_id="601")
+    page2 = (await discord_bot.press(saved.buttons["Continue (2/2)"], user_id="601")).modal
+    wrong = await discord_bot.submit(page2, {"offers": "sql", "wants": "go", "timezone": "Mars/Olympus",
+                                             "availability": "weekdays 9-17"}, user_id="601")
+    assert wrong.is_error and wrong.ephemeral and "Time zone" in wrong.text and "Mars/Olympus" in wrong.text
+    again = (await discord_bot.press(wrong.buttons["Fix this page (2/2)"], user_id="601")).modal
+    kept = {c["component"]["custom_id"]: c["component"].get("value") for c in again["components"]}
+    assert kept == {"offers": "sql", "wants": "go", "timezone": "Mars/Olympus",
+                    "availability": "weekdays 9-17"}
+    done = await discord_bot.submit(again, {"offers": "sql", "wants": "go", "timezone": "Europe/Berlin",
+                                            "availability": "weekdays 9-17"}, user_id="601")
+    assert "Profile saved" in done.text and not done.is_error
+    with db() as s:
+        p = s.scalar(select(Profile).join(Member).where(Member.external_id == "601"))
+        assert (p.timezone, p.department, p.interests) == ("Europe/Berlin", "Data", ["rust", "design"])
 
 
 async def test_profile_set_takes_typed_options_and_validates_like_the_text_grammar(discord_bot, db):

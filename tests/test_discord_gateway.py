@@ -259,3 +259,19 @@ async def test_inviting_into_a_deleted_thread_is_permanent(fake, gateway):
     with pytest.raises(DeliveryError) as err:
         await gateway.invite(GUILD, "123456789012345678", ["602"])
     assert err.value.permanent
+
+
+async def test_a_thread_made_just_before_a_crash_is_adopted_on_retry_not_made_twice(fake, gateway):
+    """The worker died (or a transient error moved the job to another replica) after Discord
+    created the thread: the next claim finds that thread under the hub instead of a second."""
+    fake.add_guild(GUILD, hub="circles")
+    first = (await gateway.create_space(GUILD, "Spring · circle 1", ["601"],
+                                        delivery=Delivery("space:1", 1))).ref
+    again = (await gateway.create_space(GUILD, "Spring · circle 1", ["601", "602"],
+                                        delivery=Delivery("space:1", 2))).ref
+    assert again == first
+    assert len(fake.requests("POST", r"/channels/\d+/threads")) == 1
+    assert fake.thread_members[first] >= {"601", "602"}
+    other = (await gateway.create_space(GUILD, "Spring · circle 2", ["603"],
+                                        delivery=Delivery("space:2", 2))).ref
+    assert other != first  # a retry with no thread of its own still creates one

@@ -18,6 +18,7 @@ from tests.builders import COORD, enrol, ok, person, published_round, say
 from tests.conftest import BACKENDS, PG_URL, _pg_engine
 
 ANN = person("ann", name="Ann")
+BEFORE = "0006_privacy12"  # the revision 0005_roles11 follows
 
 
 def two_programs(bot) -> None:  # type: ignore[no-untyped-def]
@@ -127,7 +128,7 @@ def blank(request: pytest.FixtureRequest, tmp_path) -> Iterator[Engine]:  # type
 
 
 def test_the_upgrade_copies_each_members_role_onto_their_enrolments_and_back(blank):
-    upgrade(blank, "0004_perf13")
+    upgrade(blank, BEFORE)
     now = dt.datetime(2026, 11, 1, tzinfo=dt.UTC)
     with blank.begin() as conn:
         conn.execute(text("INSERT INTO workspaces (id, platform, external_id, name, active, settings,"
@@ -163,7 +164,7 @@ def test_the_upgrade_copies_each_members_role_onto_their_enrolments_and_back(bla
         assert "role" not in {c["name"] for c in sa.inspect(conn).get_columns("profiles")}
         conn.execute(text("UPDATE program_members SET role = 'peer' WHERE id = 2"))
         conn.commit()
-    downgrade(blank, "0004_perf13")
+    downgrade(blank, BEFORE)
     with blank.connect() as conn:
         back = conn.execute(text("SELECT member_id, role, mentor_capacity FROM profiles "
                                  "ORDER BY member_id")).all()

@@ -321,3 +321,29 @@ async def test_a_late_joiner_reaches_the_circles_channel_through_the_worker(
     await slack.deliver()
     assert "U5" in slack.fake.members[channel["id"]]
     assert any("Please welcome" in text_of(m) for m in slack.fake.posted(channel["id"]))
+
+
+async def test_a_channel_made_just_before_a_crash_is_adopted_on_retry_not_made_twice(
+        fake: FakeSlack) -> None:
+    """The worker died (or a transient error moved the job to another replica) after Slack
+    created the channel: the next claim finds that channel instead of making "-2"."""
+    token = fake.teams["T1"].bot_token
+    fake.fail("conversations.invite", "internal_error")
+    with pytest.raises(DeliveryError):
+        await SlackGateway(token=token, base_url=fake.api_base).create_space(
+            "T1", "spring-r1-c1", MEMBERS, delivery=Delivery("space:1", 1))
+    replica = SlackGateway(token=token, base_url=fake.api_base)  # nothing in memory
+    space = (await replica.create_space("T1", "spring-r1-c1", MEMBERS,
+                                        delivery=Delivery("space:1", 2))).ref
+    assert len(fake.calls_to("conversations.create")) == 1
+    assert fake.channels[space]["name"] == "spring-r1-c1"
+    assert set(MEMBERS) <= fake.members[space]
+
+
+async def test_a_persons_channel_with_the_circles_name_is_never_adopted(fake: FakeSlack) -> None:
+    fake.add_channel("T1", "spring-r1-c1", private=True, members=["U9"], creator="U9")
+    gateway = SlackGateway(token=fake.teams["T1"].bot_token, base_url=fake.api_base)
+    space = (await gateway.create_space("T1", "spring-r1-c1", MEMBERS,
+                                        delivery=Delivery("space:1", 2))).ref
+    assert fake.channels[space]["name"] == "spring-r1-c1-2"
+    assert fake.channels[space]["creator"] == fake.teams["T1"].bot_user

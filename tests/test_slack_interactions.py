@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 
 import pytest
 from sqlalchemy import select
@@ -72,12 +73,31 @@ async def test_profile_modal_submission_saves_and_answers_privately(slack: Slack
     assert joined["response_type"] == "ephemeral"
 
 
-async def test_invalid_profile_modal_input_is_explained(slack: SlackHarness, db) -> None:  # type: ignore[no-untyped-def]
+async def test_a_mistake_in_the_profile_modal_keeps_the_modal_open_with_the_error_by_the_field(
+        slack: SlackHarness, db) -> None:  # type: ignore[no-untyped-def]
     await slack.command("join peer", user="U1")
-    await slack.submit(slack.sim.last_modal(), {"role": "peer", "experience": "3",
-                                                "timezone": "Mars/Olympus"}, user="U1")
-    said = [r for r in slack.fake.responses if "Mars/Olympus" in text_of(r)]
-    assert said and said[-1]["response_type"] == "ephemeral"
+    view = slack.sim.last_modal()
+    typed = {"role": "peer", "experience": "3", "timezone": "Mars/Olympus",
+             "interests": "R&D, rust", "availability": "mon 9-12"}
+    resp = await slack.submit(view, typed, user="U1")
+    answer = json.loads(resp.body)
+    assert answer["response_action"] == "errors"
+    assert set(answer["errors"]) == {"timezone"} and "Mars/Olympus" in answer["errors"]["timezone"]
+    with db() as s:  # nothing saved, nothing posted: the person fixes one field and resubmits
+        assert s.scalar(select(Profile).where(Profile.timezone == "Mars/Olympus")) is None
+    assert not [r for r in slack.fake.responses if "Mars/Olympus" in text_of(r)]
+    await slack.submit(view, {**typed, "timezone": "Europe/Berlin"}, user="U1")
+    with db() as s:
+        p = s.scalar(select(Profile))
+        assert p is not None and p.timezone == "Europe/Berlin" and p.interests == ["r&d", "rust"]
+
+
+async def test_several_mistakes_in_a_modal_are_each_shown_by_their_field(slack: SlackHarness) -> None:
+    await slack.command("join peer", user="U1")
+    resp = await slack.submit(slack.sim.last_modal(), {
+        "role": "peer", "experience": "3", "timezone": "Nowhere/Town",
+        "availability": "someday maybe"}, user="U1")
+    assert set(json.loads(resp.body)["errors"]) == {"timezone", "availability"}
 
 
 async def test_prompt_thread_reply_is_recorded_raw_and_shown_escaped(slack: SlackHarness, db) -> None:  # type: ignore[no-untyped-def]

@@ -195,3 +195,37 @@ def test_missing_settings_are_named_at_start(settings: dict, complaint: str) -> 
         setattr(config.slack, k, v)
     with pytest.raises(ConfigError, match=complaint):
         check_config(config)
+
+
+def _signed_bytes(sim: SlackSim, body: bytes) -> dict[str, str]:
+    import hashlib
+    import hmac
+
+    ts = str(int(time.time()))
+    digest = hmac.new(sim.secret.encode(), b"v0:" + ts.encode() + b":" + body, hashlib.sha256)
+    return {"x-slack-signature": "v0=" + digest.hexdigest(), "x-slack-request-timestamp": ts}
+
+
+@pytest.mark.parametrize(("body", "content_type", "signed", "status"), [
+    (b"payload=not-json", "application/x-www-form-urlencoded", True, 400),
+    (b"payload=%7B%22type%22", "application/x-www-form-urlencoded", True, 400),
+    (b"{not json", "application/json", True, 400),
+    (b"payload=not-json", "application/x-www-form-urlencoded", False, 401),
+    (b"\xff\xfe\x00garbage", "application/x-www-form-urlencoded", False, 401),
+    (b"\xff\xfe\x00garbage", "application/x-www-form-urlencoded", True, 401),
+])
+async def test_a_malformed_body_is_refused_plainly_and_the_endpoint_keeps_serving(
+        slack: SlackHarness, server: TestServer, body: bytes, content_type: str, signed: bool,
+        status: int) -> None:
+    """Bodies are parsed only after the signature holds; what can't be parsed is a 400 (a
+    forgery a 401), never a 500 with a traceback, and nothing is handled."""
+    headers = {"content-type": content_type, **(_signed_bytes(slack.sim, body) if signed else {})}
+    async with aiohttp.ClientSession() as http:
+        resp = await http.post(server.make_url("/slack/events"), data=body, headers=headers)
+        await resp.read()
+    assert resp.status == status
+    assert slack.listeners.handled == 0
+    payload = slack.sim.slash("help", user="U1")  # the endpoint still answers real requests
+    good = slack.sim.form_body(payload)
+    assert (await post(server, good, slack.sim.sign(good))).status == 200
+    await slack.settled()

@@ -10,9 +10,13 @@ in the thread of the newest post in your circle; `/clock +1w` lets a week pass.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import itertools
+import os
 import re
+import sys
+import threading
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -21,8 +25,9 @@ from typing import TextIO
 from adapters.console.clock import USAGE as CLOCK_USAGE
 from adapters.console.clock import ConsoleClock, parse_target, stamp, steps
 from bot.core import CircleBot
-from bot.ports import Delivery, Identity, Sent
-from bot.replies import Button, Form, Reply
+from bot.files import FileReply, save_file
+from bot.ports import Capabilities, Delivery, Identity, Sent
+from bot.replies import Button, Form, FormField, Reply
 
 WORKSPACE = "local"
 DEFAULT_USER = "you"
@@ -46,6 +51,20 @@ ITALIC = re.compile(r"(?<![\w_])_(?!\s)(.+?)(?<!\s)_(?![\w_])")
 def plain(text: str) -> str:
     """The chat markup (`**bold**`, `_italics_`) as a terminal shows it: without markers."""
     return ITALIC.sub(r"\1", BOLD.sub(r"\1", text))
+
+
+def field_prompt(field: FormField, initial: str) -> str:
+    """How the console asks for one field: its label, its choices, and what Enter does
+    (keep the current value, or leave an optional field empty) when Enter does anything."""
+    hint = " (" + "/".join(v for v, _ in field.options) + ")" if field.options else ""
+    if initial:
+        enter = f" [Enter to keep: {initial}]"
+    elif field.required:
+        enter = f" (e.g. {field.placeholder})" if field.placeholder else ""
+    else:
+        enter = f" (e.g. {field.placeholder}; Enter to leave empty)" if field.placeholder \
+            else " (Enter to leave empty)"
+    return f"{plain(field.label)}{hint}{enter}: "
 
 
 def render(reply: Reply) -> str:
@@ -76,6 +95,8 @@ class ConsoleGateway:
     the thread of their circle's newest post (``latest_space``)."""
 
     platform = "console"
+    # a terminal has no threads to reply in (its stand-in is `/reply`): notices say "Answer"
+    capabilities = Capabilities(threads=False)
 
     def __init__(self, write: Callable[[str], None]) -> None:
         self.write = write
@@ -167,27 +188,59 @@ class ConsoleSession:
         text = render(reply)
         if text:
             print(text, file=self.out, flush=True)
+        if isinstance(reply, FileReply):
+            self.save(reply)
+
+    def save(self, reply: FileReply) -> None:
+        """A file reply (export-me) is saved under ``[privacy] files_dir``; its path printed."""
+        path = save_file(reply, self.core.config.privacy.files_dir)
+        self.say(f"📎 Saved {reply.safe_name} to {path}")
 
     async def fill(self, form: Form) -> dict[str, str | list[str]] | str:
         """The form's values, asked field by field; or, when the person typed a command
         instead (``/cancel`` or any other ``/...`` line), that line: the form is dropped
-        unsaved and the command is not swallowed as a field's value."""
-        self.say(f"== {form.title} == (Enter keeps the value in [brackets]; /cancel leaves "
-                 "without saving)")
+        unsaved and the command is not swallowed as a field's value.
+
+        Each answer is checked as it is typed, by the rules the command behind the form
+        uses; a refused answer is asked again with the reason, the other fields are kept.
+        An empty answer keeps the old value only where the prompt says so ("Enter to keep"),
+        leaves an optional field empty where it says that, and is refused for a required
+        field with nothing to keep."""
+        self.say(f"== {form.title} == (/cancel leaves without saving)")
         values: dict[str, str | list[str]] = {}
         for field in form.fields:
-            initial = ", ".join(field.initial) if isinstance(field.initial, list) else field.initial
-            hint = ""
-            if field.options:
-                hint = " (" + "/".join(v for v, _ in field.options) + ")"
-            try:
-                answer = (await asyncio.to_thread(self.ask, f"{field.label}{hint} [{initial}]: ")).strip()
-            except EOFError:  # the input ended mid-form: leave it unsaved
+            answer = await self.ask_field(form, field)
+            if answer is None:  # the input ended mid-form: leave it unsaved
                 return "/cancel"
             if answer.startswith("/"):
                 return answer
-            values[field.name] = answer or initial
+            values[field.name] = answer
         return values
+
+    async def ask_field(self, form: Form, field: FormField) -> str | None:
+        """One field's accepted value (or a ``/`` command line; None when the input ends)."""
+        initial = ", ".join(field.initial) if isinstance(field.initial, list) else field.initial
+        prompt = field_prompt(field, initial)
+        while True:
+            try:
+                answer = (await read_line(self.ask, prompt)).strip()
+            except EOFError:
+                return None
+            if answer.startswith("/"):
+                return answer
+            if not answer and initial:
+                answer = initial
+            elif not answer and field.required:
+                self.say(f"✗ {plain(field.label)} is required: type a value, or /cancel.")
+                continue
+            options = [v for v, _ in field.options]
+            if answer and options and answer.lower() not in (o.lower() for o in options):
+                self.say(f"✗ '{answer}' isn't one of {', '.join(options)}.")
+                continue
+            problem = self.core.check_form_field(form.form_id, form.context, field.name, answer)
+            if problem is None:
+                return answer
+            self.say(f"✗ {plain(problem)}")
 
     async def deliver(self, reply: Reply) -> None:
         self.show(reply)
@@ -307,13 +360,58 @@ def describe(counts: Counter[str]) -> str:
     return ", ".join(parts)
 
 
-async def run_console(core: CircleBot, out: TextIO, ask: Callable[[str], str] = input, *,
+_pending = bytearray()
+
+
+def terminal_input(prompt: str) -> str:
+    """``input()`` for a terminal (line editing); for piped input, a read of the raw file
+    descriptor, which holds no interpreter lock, so a read still waiting when the console
+    ends (Ctrl-C) can't block the interpreter's exit."""
+    if sys.stdin.isatty():
+        return input(prompt)
+    sys.stdout.write(prompt)
+    sys.stdout.flush()
+    while b"\n" not in _pending:
+        chunk = os.read(sys.stdin.fileno(), 4096)
+        if not chunk:
+            if not _pending:
+                raise EOFError
+            break
+        _pending.extend(chunk)
+    line, sep, rest = bytes(_pending).partition(b"\n")
+    _pending[:] = rest
+    return line.decode("utf-8", errors="replace").rstrip("\r")
+
+
+async def read_line(ask: Callable[[str], str], prompt: str) -> str:
+    """Waits for a typed line on a daemon thread: a line being waited for must not keep the
+    process alive after Ctrl-C or /quit (the event loop's own threads are joined at exit)."""
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[str] = loop.create_future()
+
+    def settle(fn: Callable[..., object], value: object) -> None:
+        if not future.done():
+            fn(value)
+
+    def read() -> None:
+        try:
+            outcome: tuple[Callable[..., object], object] = (future.set_result, ask(prompt))
+        except BaseException as exc:  # EOFError at the end of input, mostly
+            outcome = (future.set_exception, exc)
+        with contextlib.suppress(RuntimeError):  # the loop already ended (Ctrl-C, /quit)
+            loop.call_soon_threadsafe(settle, *outcome)
+
+    threading.Thread(target=read, name="console-input", daemon=True).start()
+    return await future
+
+
+async def run_console(core: CircleBot, out: TextIO, ask: Callable[[str], str] = terminal_input, *,
                       gateway: ConsoleGateway | None = None, time: Timekeeper | None = None) -> None:
     session = ConsoleSession(core, out, ask, gateway=gateway, time=time)
     print(BANNER, file=out, flush=True)
     while True:
         try:
-            line = await asyncio.to_thread(ask, f"@{session.user}> ")
+            line = await read_line(ask, f"@{session.user}> ")
         except EOFError:
             break
         if not await session.handle_line(line):

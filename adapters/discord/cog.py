@@ -108,6 +108,11 @@ class CircleCog(commands.GroupCog, group_name="circle", group_description="Peer-
         await self.client.core.workspace_removed("discord", str(guild.id))
 
     @commands.Cog.listener()
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        """Added back within the grace period: the pending purge is cancelled."""
+        await self.client.core.workspace_restored("discord", str(guild.id))
+
+    @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction[Any]) -> None:
         await answer_orphan_modal(interaction)
 

@@ -110,6 +110,14 @@ class DiscordGateway:
     ) -> Sent:
         try:
             hub_id = await self._hub_id(workspace, hub or self.hub_channel)
+            if delivery is not None and delivery.attempt > 1:
+                # an earlier claim may have created the thread before its worker died (or
+                # before a transient error sent the job to another replica): adopt it
+                found = await self._created_thread(workspace, hub_id, name)
+                if found is not None:
+                    for user in member_users:
+                        await self.http.add_user_to_thread(found, user)
+                    return Sent(found)
             thread = await self.http.start_thread_without_message(
                 hub_id,
                 name=(name or "circle")[:THREAD_NAME_MAX],
@@ -124,6 +132,17 @@ class DiscordGateway:
         except Exception as exc:
             raise classify(exc) from exc
         return Sent(thread_id)
+
+    async def _created_thread(self, workspace: str, hub_id: str, name: str) -> str | None:
+        """The circle thread this bot already started under the hub with this name, if any."""
+        wanted = (name or "circle")[:THREAD_NAME_MAX]
+        me = str(self.client.user.id) if self.client.user is not None else None
+        active = await self.http.get_active_threads(workspace)
+        for thread in active.get("threads", []):
+            if (str(thread.get("parent_id")) == str(hub_id) and thread.get("name") == wanted
+                    and (me is None or str(thread.get("owner_id")) == me)):
+                return str(thread["id"])
+        return None
 
     async def invite(self, workspace: str, space: str, users: list[str]) -> None:
         try:

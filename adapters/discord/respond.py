@@ -10,6 +10,7 @@ can't follow a defer, so then the member gets a button that opens it instead.
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import discord
 
 from adapters.discord.render import Rendered, render
+from bot.files import FileReply
 from bot.ports import Identity
 from bot.replies import Reply
 
@@ -97,10 +99,18 @@ async def send_reply(
     in_dm = interaction.guild_id is None
     for i, part in enumerate(render(reply)):
         kwargs = message_kwargs(part, guild=guild_hint if in_dm else None)
+        if i == 0 and isinstance(reply, FileReply):
+            kwargs["file"] = attachment(reply)
         if i == 0 and not interaction.response.is_done():
             await interaction.response.send_message(ephemeral=ephemeral, **kwargs)
         else:
             await interaction.followup.send(ephemeral=ephemeral, **kwargs)
+
+
+def attachment(reply: FileReply) -> discord.File:
+    """A file reply (export-me) as a Discord attachment on the answer itself, so it is as
+    private as the answer (ephemeral)."""
+    return discord.File(io.BytesIO(reply.file_bytes), filename=reply.safe_name)
 
 
 def message_kwargs(part: Rendered, guild: str | None) -> dict[str, Any]:

@@ -176,19 +176,25 @@ class FormModal(discord.ui.Modal):
         self.token, self.pending = token, pending
         self.inputs: dict[str, discord.ui.TextInput[Any] | discord.ui.Select[Any]] = {}
         for f in pages[pending.page]:
-            component = _component(f)
+            component = _component(f, pending.values.get(f.name))
             self.inputs[f.name] = component
             self.add_item(discord.ui.Label(text=f.label[:LABEL_MAX], component=component))
 
     async def on_submit(self, interaction: discord.Interaction[Any]) -> None:
         client = client_of(interaction)
         pending = self.pending
+        typed: dict[str, str | list[str]] = {}
         for name, component in self.inputs.items():
             if isinstance(component, discord.ui.Select):
                 multi = next(f for f in pending.form.fields if f.name == name).kind == "multi_select"
-                pending.values[name] = list(component.values) if multi else (component.values or [""])[0]
+                typed[name] = list(component.values) if multi else (component.values or [""])[0]
             else:
-                pending.values[name] = component.value
+                typed[name] = component.value
+        pending.values.update(typed)  # kept even when wrong: the page re-opens with them
+        errors = client.core.check_form(pending.form.form_id, pending.form.context, typed)
+        if errors:
+            await send_reply(interaction, page_errors(pending, self.token, errors), pending.guild)
+            return
         pending.page += 1
         if pending.page < len(pending.pages):
             button = Button(
@@ -206,7 +212,24 @@ class FormModal(discord.ui.Modal):
         await run_and_reply(interaction, work, pending.guild)
 
 
-def _component(f: FormField) -> discord.ui.TextInput[Any] | discord.ui.Select[Any]:
+def page_errors(pending: PendingForm, token: str, errors: dict[str, str]) -> Reply:
+    """What a member sees when a page has mistakes: each one by its field's label, and a
+    button that opens the same page again with everything they typed still in it (Discord
+    can't answer a modal with a modal)."""
+    labels = {f.name: f.label for f in pending.form.fields}
+    lines = [f"**{labels.get(name, name)}**: {message}" for name, message in errors.items()]
+    pages = len(pending.pages)
+    where = f" ({pending.page + 1}/{pages})" if pages > 1 else ""
+    fix = Button(label=f"Fix this page{where}", action=FORM_NEXT, value=token, style="primary")
+    return Reply(text="Almost there: please fix this and send the page again.\n" + "\n".join(lines),
+                 tone="error", buttons=[fix])
+
+
+def _component(f: FormField, typed: str | list[str] | None = None
+               ) -> discord.ui.TextInput[Any] | discord.ui.Select[Any]:
+    if typed is not None:  # what the member typed on this page before, right or wrong
+        f = FormField(f.name, f.label, f.kind, f.options, typed, f.required, f.placeholder,
+                      f.max_length)
     if f.kind in ("select", "multi_select") and f.options:
         initial = f.initial if isinstance(f.initial, list) else [f.initial]
         options = [

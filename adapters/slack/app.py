@@ -36,9 +36,11 @@ from adapters.slack.render import (
     message_kwargs,
     modal_view,
     parse_action_id,
+    reply_parts,
     unescape,
 )
 from bot.config import Config
+from bot.files import FileReply
 from bot.ports import Identity
 from bot.replies import Reply, error
 from circles.once import first_time
@@ -49,14 +51,19 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 BOT_SCOPES = ["commands", "chat:write", "chat:write.public", "channels:join",
-              "channels:manage", "groups:write", "groups:history", "channels:history",
-              "mpim:history", "mpim:write", "im:write", "im:history", "users:read"]
+              "channels:manage", "groups:write", "groups:read", "groups:history", "channels:history",
+              "mpim:history", "mpim:write", "im:write", "im:history", "users:read",
+              "files:write"]
+MAX_FIELD_ERROR = 300  # an error shown under a modal's field is short by design
 OOPS = ("Something went wrong on Circlebot's side, so nothing was changed. Please try "
         "again; if it keeps happening, tell a coordinator.")
 NOT_INSTALLED = (":warning: Circlebot isn't installed in this Slack workspace any more (it was "
                  "removed, or its token was revoked). A workspace admin needs to reinstall it.")
 FOREIGN = ("This Circlebot is installed for a different Slack workspace, so it can't act "
            "on this one. Ask an admin here to install Circlebot.")
+
+FILE_SENT = "Sent *{name}* to your direct messages with Circlebot; only you can see it."
+FILE_FAILED = "I couldn't send you the file, so nothing was shared. Please try again later."
 
 Respond = Callable[..., Awaitable[Any]]
 
@@ -98,6 +105,7 @@ class SlackListeners:
         self.identities = identities or IdentityResolver(
             config.slack.identity_cache_seconds)
         self.http: SharedHttp | None = None  # set by register(): one HTTP session per app
+        core.forget_hooks.append(lambda who: self.identities.forget_user(who.workspace, who.user))
 
     def register(self, app: AsyncApp) -> AsyncApp:
         t = self._tracked
@@ -220,16 +228,21 @@ class SlackListeners:
     async def on_form(self, ack: Callable[..., Awaitable[None]], body: dict[str, Any],
                       view: dict[str, Any], context: AsyncBoltContext,
                       client: AsyncWebClient, request: AsyncBoltRequest | None = None) -> None:
+        meta = form_metadata(view)
+        form_id = view.get("callback_id", "")[len(FORM_PREFIX):]
+        values = form_values(view)
+        errors = self.core.check_form(form_id, meta.get("c", ""), values)
+        if errors:  # the modal stays open with what was typed, each error under its field
+            await ack(response_action="errors",
+                      errors={field: message[:MAX_FIELD_ERROR] for field, message in errors.items()})
+            return
         await ack()
         if not await self._first_time(request, context.team_id):
             return
-        meta = form_metadata(view)
         who = await self._who(context, client, meta.get("ch"))
         if who is None:
             return
-        form_id = view.get("callback_id", "")[len(FORM_PREFIX):]
-        reply = await self._run(self.core.handle_form(who, form_id, meta.get("c", ""),
-                                                      form_values(view)))
+        reply = await self._run(self.core.handle_form(who, form_id, meta.get("c", ""), values))
         url = meta.get("ru")  # the command's response_url: answer where it was typed
         respond = (self.http.respond(url) if self.http else AsyncRespond(response_url=url)) \
             if url else None
@@ -310,6 +323,8 @@ class SlackListeners:
                       response_url: str | None, replace_original: bool = False) -> None:
         if reply is None:
             return
+        if isinstance(reply, FileReply):
+            reply = await self._send_file(reply, who, client)
         if reply.form is not None:
             meta = {"c": reply.form.context, "ch": who.channel, "ru": response_url}
             try:
@@ -323,8 +338,26 @@ class SlackListeners:
                 if not reply.text:
                     return
                 reply = dataclasses.replace(reply, form=None)
-        await self._tell(client, who.workspace, who.user, who.channel, reply, respond,
-                         replace_original=replace_original)
+        for i, part in enumerate(reply_parts(reply)):  # each part one message that fits
+            await self._tell(client, who.workspace, who.user, who.channel, part, respond,
+                             replace_original=replace_original and i == 0)
+
+    async def _send_file(self, reply: FileReply, who: Identity, client: AsyncWebClient) -> Reply:
+        """A file reply (export-me) goes to the person's DM with the app through Slack's
+        current upload (files.getUploadURLExternal, the bytes, files.completeUploadExternal:
+        what ``files_upload_v2`` does); the answer where they asked says where it went."""
+        try:
+            opened = await client.conversations_open(users=who.user)
+            channel = opened["channel"]["id"]
+            await client.files_upload_v2(channel=channel, file=reply.file_bytes,
+                                         filename=reply.safe_name,
+                                         title=reply.title or reply.safe_name,
+                                         initial_comment=reply.text)
+        except SlackApiError as exc:
+            why = to_delivery_error(exc)
+            log.warning("file upload to %s failed: %s", who.user, why)
+            return Reply(text=f"{FILE_FAILED} ({why})", tone="error")
+        return Reply(text=FILE_SENT.format(name=reply.safe_name), title=reply.title, tone="success")
 
     async def _tell(self, client: AsyncWebClient, team: str, user: str, channel: str | None,
                     reply: Reply, respond: Respond | None, *, replace_original: bool = False,

@@ -73,6 +73,13 @@ class SlackGateway:
                            hub: str | None = None, *, delivery: Delivery | None = None) -> Sent:
         client = await self.client(workspace)
         channel = self._created.get((workspace, name))
+        if channel is None and delivery is not None and delivery.attempt > 1:
+            # an earlier claim may have created the channel before its worker died (or before
+            # a transient error sent the job to another replica): adopt it, don't make "-2"
+            try:
+                channel = await self._created_channel(client, name)
+            except SlackApiError as exc:
+                raise to_delivery_error(exc) from exc
         if channel is None:
             try:
                 channel = await self._create_channel(client, name)
@@ -83,6 +90,25 @@ class SlackGateway:
             self._created[(workspace, name)] = channel
         await self._invite(client, channel, member_users)
         return Sent(channel)
+
+    async def _created_channel(self, client: AsyncWebClient, name: str) -> str | None:
+        """The open private channel this bot created under this name (or the first suffixed
+        name an earlier attempt would have tried), if there is one."""
+        base = channel_name(name)
+        order = [base] + [_suffixed(base, n + 1) for n in range(1, self.name_attempts)]
+        me = (await client.auth_test())["user_id"]
+        found: dict[str, str] = {}
+        cursor: str | None = None
+        while True:
+            page = await client.conversations_list(types="private_channel", exclude_archived=True,
+                                                   limit=200, cursor=cursor)
+            for ch in page.get("channels", []):
+                if ch.get("creator") == me and ch.get("name") in order:
+                    found.setdefault(ch["name"], ch["id"])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                break
+        return next((found[n] for n in order if n in found), None)
 
     async def _create_channel(self, client: AsyncWebClient, name: str) -> str:
         base = channel_name(name)

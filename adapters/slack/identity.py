@@ -104,3 +104,7 @@ class IdentityResolver:
 
     def forget_team(self, team: str) -> None:
         self._teams.pop(team, None)
+
+    def forget_user(self, team: str, user: str) -> None:
+        """After forget-me: nothing about the person stays in memory either."""
+        self._teams.get(team, {}).pop(user, None)

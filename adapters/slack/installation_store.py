@@ -22,7 +22,7 @@ from slack_sdk.oauth.installation_store.async_installation_store import AsyncIns
 from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 from sqlalchemy.orm import Session, sessionmaker
 
-from circles import credentials
+from circles import credentials, purge
 from circles.db import unit_of_work
 
 PLATFORM = "slack"
@@ -70,8 +70,9 @@ class DbInstallationStore(AsyncInstallationStore):
 
     def _save(self, inst: Installation) -> None:
         with unit_of_work(self.sessions) as s:
-            credentials.save(s, PLATFORM, _team_key(inst.enterprise_id, inst.team_id), KIND,
-                             to_data(inst))
+            key = _team_key(inst.enterprise_id, inst.team_id)
+            credentials.save(s, PLATFORM, key, KIND, to_data(inst))
+            purge.restore(s, PLATFORM, key)  # a reinstall within the grace period keeps the data
 
     async def async_find_installation(self, *, enterprise_id: str | None, team_id: str | None,
                                       user_id: str | None = None,

@@ -13,6 +13,7 @@ import json
 import re
 from typing import Any
 
+from bot.paging import split_reply
 from bot.replies import Form, FormField, Reply
 from bot.text import split_text
 
@@ -183,6 +184,16 @@ def fallback_text(reply: Reply) -> str:
 
 def message_kwargs(reply: Reply) -> dict[str, Any]:
     return {"text": fallback_text(reply), "blocks": reply_blocks(reply)}
+
+
+# a part's budget, below Slack's per-message limits, leaving room for markup and buttons
+PART_CHARS = MAX_MESSAGE_TEXT - 2000
+PART_SECTIONS = MAX_BLOCKS - 12
+
+
+def reply_parts(reply: Reply) -> list[Reply]:
+    """A reply too long for one Slack message as several that each fit (nothing is cut)."""
+    return split_reply(reply, max_chars=PART_CHARS, max_sections=PART_SECTIONS)
 
 
 def home_view(replies: list[Reply]) -> dict[str, Any]:

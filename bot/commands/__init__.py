@@ -16,6 +16,7 @@ from bot.commands.errors import (
     ParseError,
 )
 from bot.commands.help import (
+    help_page,
     help_text,
 )
 from bot.commands.parse import (
@@ -31,6 +32,8 @@ from bot.commands.requests import (
     CoordinatorsAdd,
     CoordinatorsList,
     CoordinatorsRemove,
+    ExportMe,
+    ForgetMe,
     GoalDelete,
     GoalDone,
     GoalEdit,
@@ -38,6 +41,7 @@ from bot.commands.requests import (
     GoalNote,
     GoalSet,
     Health,
+    HealthRounds,
     Help,
     Join,
     Leave,
@@ -104,6 +108,9 @@ from bot.commands.vocab import (
 )
 
 __all__ = [
+    "ExportMe",
+    "ForgetMe",
+    "HealthRounds",
     "Answer",
     "Answers",
     "Arg",
@@ -165,6 +172,7 @@ __all__ = [
     "check_text",
     "convert_arg",
     "find_spec",
+    "help_page",
     "help_text",
     "parse",
     "parse_profile_values",

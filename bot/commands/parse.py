@@ -9,6 +9,7 @@ import shlex
 from typing import Any
 
 from bot.commands.errors import ParseError
+from bot.commands.help import option_usage
 from bot.commands.requests import Help, ProfileSet, Request
 from bot.commands.spec import GROUPS, SPEC_BY_REQUEST, SPECS, Arg, CommandSpec
 from bot.commands.values import (
@@ -153,11 +154,16 @@ def parse(text: str, today: dt.date | None = None) -> Request:
     try:
         return _parse_args(spec, rest, today)
     except ParseError as exc:
-        raise ParseError(exc.message, exc.usage or spec.usage) from None
+        raise ParseError(exc.message, exc.usage or spec.short_usage) from None
 
 
 #: how a missing argument is named when its spelling in the grammar isn't a noun
 MISSING_WORDS = {"until": "date to pause until"}
+
+
+def missing_word(arg: Arg) -> str:
+    """``new_name`` → "new name": an argument named as a person would."""
+    return MISSING_WORDS.get(arg.name, arg.name.replace("_", " "))
 
 
 def _parse_args(spec: CommandSpec, tokens: list[str], today: dt.date | None) -> Request:
@@ -181,11 +187,17 @@ def _parse_args(spec: CommandSpec, tokens: list[str], today: dt.date | None) -> 
     for tok in tokens:
         key, eq, value = tok.partition("=")
         if eq and key.lower() in options:
-            values[key.lower()] = convert_arg(options[key.lower()], value, today)
+            try:
+                values[key.lower()] = convert_arg(options[key.lower()], value, today)
+            except ParseError as exc:  # show how that one option is typed, not the whole line
+                raise ParseError(exc.message, option_usage(options[key.lower()])) from None
         elif eq and re.fullmatch(r"[a-z_]+", key.lower()) and (options or not positionals) \
                 and not spec.free_text:
             known = ", ".join(options) or "none"
-            raise ParseError(f"'{key}' isn't an option here. Options: {known}.")
+            close = difflib.get_close_matches(key.lower(), list(options), n=1)
+            hint = f" Did you mean {close[0]}=?" if close else ""
+            more = f" (`/circle help {spec.name}` explains each)" if options else ""
+            raise ParseError(f"'{key}' isn't an option here.{hint} Options: {known}{more}.")
         else:
             free.append(tok)
 
@@ -196,7 +208,7 @@ def _parse_args(spec: CommandSpec, tokens: list[str], today: dt.date | None) -> 
             i += 1
         if i >= len(free):
             if arg.required:
-                raise ParseError(f"The {MISSING_WORDS.get(arg.name, arg.name)} is missing.")
+                raise ParseError(f"The {missing_word(arg)} is missing.")
             continue
         later = positionals[idx + 1 :]
         if arg.type == "text" and not any(a.type == "text" for a in later):
@@ -206,7 +218,7 @@ def _parse_args(spec: CommandSpec, tokens: list[str], today: dt.date | None) -> 
                 j += 1
             if j == i:
                 if arg.required:
-                    raise ParseError(f"The {arg.name} is missing.")
+                    raise ParseError(f"The {missing_word(arg)} is missing.")
                 continue
             values[arg.name] = convert_arg(arg, " ".join(free[i:j]), today)
             i = j

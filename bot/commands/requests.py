@@ -260,3 +260,21 @@ class ProgramDelete(Request):
 
 def request_fields(request: Request) -> dict[str, Any]:
     return {f.name: getattr(request, f.name) for f in fields(request)}
+
+
+# ------------------------------------------------------------------ privacy12
+
+
+@dataclass(frozen=True)
+class HealthRounds(Request):
+    program: str = ""
+
+
+@dataclass(frozen=True)
+class ExportMe(Request):
+    pass
+
+
+@dataclass(frozen=True)
+class ForgetMe(Request):
+    pass

@@ -16,6 +16,8 @@ from bot.commands.requests import (
     CoordinatorsAdd,
     CoordinatorsList,
     CoordinatorsRemove,
+    ExportMe,
+    ForgetMe,
     GoalDelete,
     GoalDone,
     GoalEdit,
@@ -23,6 +25,7 @@ from bot.commands.requests import (
     GoalNote,
     GoalSet,
     Health,
+    HealthRounds,
     Help,
     Join,
     Leave,
@@ -64,8 +67,9 @@ class Arg:
     option: bool = False
     keyword: str = ""
     choices: tuple[str, ...] = ()
+    #: one line (at most 100 characters: Discord shows it as the option's description)
     help: str = ""
-    #: how the option is typed, e.g. ``circle=2`` (for the per-option help)
+    #: how the option is typed, e.g. ``weeks=8``; `/circle help option NAME` shows it
     example: str = ""
 
 
@@ -95,11 +99,22 @@ class CommandSpec:
             else:
                 token = "|".join(a.choices) if a.choices else PLACEHOLDERS.get(a.type, f"<{a.name}>")
                 if a.type == "text":
-                    token = f'"{a.name}"'
+                    token = f'"{a.name.replace("_", " ")}"'
                 if a.keyword:
                     token = f"{a.keyword} {token}"
             parts.append(token if a.required else f"[{token}]")
         return " ".join(parts)
+
+    @property
+    def short_usage(self) -> str:
+        """The usage with more than two options folded into ``[option=value ...]``: a line
+        a person can read (each option has its own help: `/circle help option NAME`)."""
+        options = [a for a in self.args if a.option]
+        if len(options) <= 2:
+            return self.usage
+        short = CommandSpec(self.path, self.summary, self.request,
+                            tuple(a for a in self.args if not a.option))
+        return f"{short.usage} [option=value ...]"
 
 
 PLACEHOLDERS = {"date": "YYYY-MM-DD", "member": "@member", "rating": "1-5", "goal_number": "N",
@@ -112,7 +127,8 @@ def _a(name: str, type_: str, **kw: Any) -> Arg:
     return Arg(name, type_, **kw)
 
 
-PROGRAM_OPT = _a("program", "word", option=True, help="program name, when there is more than one")
+PROGRAM_OPT = _a("program", "word", option=True, help="Which program, when there is more than one",
+                 example='program="Spring peer circles"')
 # which of your circles, for someone in circles of more than one program
 WHICH_CIRCLE = (_a("program", "word", option=True,
                    help="Which program's circle it is for, when you're in more than one",
@@ -122,12 +138,27 @@ WHICH_CIRCLE = (_a("program", "word", option=True,
                    example="circle=2"))
 # what `program create` sets and `program set` changes
 PROGRAM_SETTINGS = (
-    _a("size", "size", option=True),
-    _a("cadence", "choice", option=True, choices=("weekly", "biweekly")),
-    _a("day", "day", option=True), _a("time", "time", option=True),
-    _a("tz", "program_tz", option=True), _a("weeks", "weeks", option=True),
-    _a("repeat", "repeat", option=True), _a("hours", "hours", option=True),
-    _a("weights", "weights", option=True),
+    _a("size", "size", option=True, help="How many people in each circle: a range, or one number",
+       example="size=4-6"),
+    _a("cadence", "choice", option=True, choices=("weekly", "biweekly"),
+       help="How often a new prompt is posted: every week or every other week",
+       example="cadence=biweekly"),
+    _a("day", "day", option=True, help="The weekday prompts are posted on", example="day=tue"),
+    _a("time", "time", option=True, help="The time prompts are posted at (24-hour)",
+       example="time=09:30"),
+    _a("tz", "program_tz", option=True,
+       help="The timezone of day and time, or member-local for each member's own",
+       example="tz=Europe/Berlin"),
+    _a("weeks", "weeks", option=True, help="How many weeks a round runs before it ends",
+       example="weeks=8"),
+    _a("repeat", "repeat", option=True,
+       help="For how many rounds two people are kept from being matched again", example="repeat=4"),
+    _a("hours", "hours", option=True,
+       help="Hours a week a circle's members should share in their availability",
+       example="hours=2"),
+    _a("weights", "weights", option=True,
+       help="What matters more or less when matching: key:number pairs",
+       example="weights=interests:2,department:-1"),
 )
 
 SPECS: list[CommandSpec] = [
@@ -173,7 +204,9 @@ SPECS: list[CommandSpec] = [
                 (_a("number", "goal_number", required=True),), example="/circle goal delete 1"),
     CommandSpec(("program", "create"), "Create a program", ProgramCreate,
                 (_a("name", "text", required=True),
-                 _a("kind", "kind", option=True, choices=tuple(KINDS)), *PROGRAM_SETTINGS),
+                 _a("kind", "kind", option=True, choices=tuple(KINDS),
+                    help="What kind of circles the program forms (see /circle help kinds)",
+                    example="kind=pod"), *PROGRAM_SETTINGS),
                 coordinator_only=True,
                 example='/circle program create "Spring peer circles" kind=peer size=4-6 '
                         "cadence=weekly day=mon time=10:00"),
@@ -200,11 +233,13 @@ SPECS: list[CommandSpec] = [
                 (_a("number", "goal_number", required=True), PROGRAM_OPT), coordinator_only=True,
                 example="/circle prompt remove 2"),
     CommandSpec(("round", "preview"), "Form a draft round and show it", RoundPreview,
-                (PROGRAM_OPT, _a("seed", "seed", option=True),
+                (PROGRAM_OPT, _a("seed", "seed", option=True,
+                                 help="Another number gives another draft from the same people",
+                                 example="seed=42"),
                  _a("fresh", "choice", choices=("fresh",),
                     help="Form the draft again from scratch, dropping your moves",
                     example="fresh")), coordinator_only=True,
-                example="/circle round preview fresh"),
+                example="/circle round preview seed=42"),
     CommandSpec(("round", "move"), "Move a member to another circle in the draft", RoundMove,
                 (_a("member", "member", required=True), _a("circle", "circle_number",
                                                            required=True, keyword="to"),
@@ -219,11 +254,17 @@ SPECS: list[CommandSpec] = [
                 (_a("member", "member", required=True),), coordinator_only=True,
                 example="/circle rematch @alice"),
     CommandSpec(("coordinators", "add"), "Make someone a coordinator", CoordinatorsAdd,
-                (_a("member", "member", required=True),), coordinator_only=True),
+                (_a("member", "member", required=True),), coordinator_only=True,
+                example="/circle coordinators add @alice"),
     CommandSpec(("coordinators", "list"), "List coordinators", CoordinatorsList),
     CommandSpec(("coordinators", "remove"), "Stop someone being a coordinator", CoordinatorsRemove,
                 (_a("member", "member", required=True),), coordinator_only=True,
                 example="/circle coordinators remove @alice"),
+    CommandSpec(("health", "rounds"), "Compare this round with earlier ones, with the closing survey",
+                HealthRounds, (PROGRAM_OPT,), coordinator_only=True,
+                example='/circle health rounds program="Spring circles"'),
+    CommandSpec(("export-me",), "Everything stored about you, as a file", ExportMe),
+    CommandSpec(("forget-me",), "Delete everything personal about you (asks to confirm)", ForgetMe),
     CommandSpec(("program", "delete"), "Delete a program and its rounds (asks to confirm; not "
                 "while a round runs)", ProgramDelete, (_a("name", "text"),), coordinator_only=True,
                 example='/circle program delete "Spring"'),

@@ -2,7 +2,7 @@
 
 Importing this package registers every handler."""
 
-from bot.handlers import buttons, members, programs, weekly  # noqa: F401  (registers handlers)
+from bot.handlers import buttons, members, privacy, programs, survey, weekly  # noqa: F401  (registers handlers)
 from bot.handlers.registry import ACTION_HANDLERS, HANDLERS, Ctx
 
 __all__ = ["ACTION_HANDLERS", "HANDLERS", "Ctx"]

@@ -12,8 +12,8 @@ from circles.usecases import membership
 
 @handles(c.Help)
 def help_(ctx: Ctx, r: c.Help) -> Reply:
-    title, rows = c.help_text(r.topic, ctx.is_coordinator)
-    return present_programs.help_reply(title, rows, r.topic)
+    page = c.help_page(r.topic, ctx.is_coordinator)
+    return present_programs.help_reply(page.title, page.rows, r.topic, page.footer)
 
 
 @handles(c.Join)

@@ -4,14 +4,16 @@ coordinators' notices)."""
 from __future__ import annotations
 
 from bot.actions import AnswerPrompt, CheckinPress, PulsePress
+from bot.ports import ALL_CAPABILITIES, Capabilities
 from bot.presenters.registry import presents
 from bot.replies import Button, Reply, Section
 from circles import notices as n
 
 
 @presents(n.PromptPosted)
-def prompt_posted(x: n.PromptPosted) -> Reply:
-    return Reply(title=f"Week {x.cycle} prompt", text=x.text + "\n\nReply in this thread to answer.",
+def prompt_posted(x: n.PromptPosted, can: Capabilities = ALL_CAPABILITIES) -> Reply:
+    how = "Reply in this thread to answer." if can.threads else "Press the Answer button to answer."
+    return Reply(title=f"Week {x.cycle} prompt", text=f"{x.text}\n\n{how}",
                  visibility="in_channel",
                  buttons=[Button("Answer", *AnswerPrompt(x.post_id).encode(), "primary")])
 

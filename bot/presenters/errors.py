@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from bot.replies import Reply, error
 from circles.errors import DomainError
 
 
@@ -36,7 +37,8 @@ MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
                                   f'{"member" if f["count"] == 1 else "members"}; at least 2 '
                                   "are needed to form circles."),
     "no_draft_to_adjust": lambda f: "There's no draft round to adjust. Run `/circle round preview` first.",
-    "no_such_circle": lambda f: f"The draft has circles 1 to {f['count']}; there is no circle {f['number']}.",
+    "no_such_circle": lambda f: (f"The draft has circles 1 to {f['count']}" if f["count"] != 1
+                                 else "The draft has only circle 1") + f"; there is no circle {f['number']}.",
     "already_in_circle": lambda f: f"{f['name']} is already in circle {f['number']}.",
     "no_draft_to_publish": lambda f: "There's no draft round to publish. Run `/circle round preview` first.",
     "round_still_active": lambda f: f"Round {f['number']} is still active. End it first with `/circle round end`.",
@@ -73,6 +75,12 @@ MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
                                       "stays where they are. Ask for a rematch again to pick another circle."),
     "rematch_round_over": lambda f: (f"Round {f['number']} has ended since the rematch was proposed, so "
                                      f"{f['name']} wasn't moved."),
+    "survey_not_yours": lambda f: ("That survey is for the members of another round, so there's "
+                                   "nothing for you to answer there. Thanks for wanting to help!"),
+    "survey_closed": lambda f: (f"The survey for round {f['number']} of {f['program']} closed on "
+                                f"{f['closed_on'].isoformat()}, so this answer wasn't recorded. "
+                                "Thank you all the same!"),
+    "survey_bad_outcome": lambda f: "A goal can be marked met, progressed or not yet.",
     "role_needs_program": lambda f: ("A role belongs to a program, and you haven't joined one yet. Join "
                                      'with it: `/circle join mentor program="Name"`.'),
     "not_enrolled_in": lambda f: (f'You haven\'t joined "{f["program"]}". Your programs: '
@@ -92,3 +100,11 @@ MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
 
 def explain(err: DomainError) -> str:
     return MESSAGES[err.reason](err.facts)
+
+
+def database_unavailable(kind: str) -> Reply:
+    """The database is down or too slow right now: the unit of work was rolled back, so the
+    person is told nothing was kept and to try again (no driver message, no traceback)."""
+    why = ("is too slow to answer" if kind == "timeout" else "can't be reached")
+    return error(f"Circlebot's database {why} right now, so nothing was changed. "
+                 "Please try again in a moment.")

@@ -35,7 +35,7 @@ def _circle_line(ch: CircleHealth) -> str:
     last = ch.last_activity.date().isoformat() if ch.last_activity else "never"
     flag = "⚠️ " if ch.risks else "✅ "
     risks = f" — at risk: {'; '.join(risk_text(r) for r in ch.risks)}" if ch.risks else ""
-    return (f"{flag}**{ch.name}** ({KIND_LABELS.get(ch.kind, ch.kind)}, {ch.members} members): "
+    return (f"{flag}**{ch.name}** ({KIND_LABELS.get(ch.kind, ch.kind)}, {fmt.counted(ch.members, 'member')}): "
             f"answers {fmt.rate(ch.answer_rate)}, met {fmt.rate(ch.meeting_rate)}, "
             f"pulse {fmt.pulse(ch.pulse_avg, ch.pulse_trend)}, last activity {last}{risks}")
 
@@ -68,7 +68,7 @@ def _rematch_line(h: ProgramHealth) -> str:
 def _program_section(h: ProgramHealth) -> Section:
     if h.round_number is None:
         return Section("No published round yet.", h.program_name)
-    head = (f"Round {h.round_number} · {len(h.circles)} circles · answer rate {fmt.rate(h.overall('answer_rate'))}"
+    head = (f"Round {h.round_number} · {fmt.counted(len(h.circles), 'circle')} · answer rate {fmt.rate(h.overall('answer_rate'))}"
             f" · met {fmt.rate(h.overall('meeting_rate'))}"
             f" · pulse {fmt.pulse(h.overall('pulse_avg'), h.overall('pulse_trend'))}"
             f" · waitlist {h.waitlist}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.actions import GoalDone, GoalKeep
+from bot.ports import ALL_CAPABILITIES, Capabilities
 from bot.presenters.registry import presents
 from bot.presenters.why import waitlist_reason, why_text
 from bot.replies import Button, Reply
@@ -10,14 +11,16 @@ from circles import notices as n
 
 
 @presents(n.CircleFormed)
-def circle_formed(x: n.CircleFormed) -> Reply:
+def circle_formed(x: n.CircleFormed, can: Capabilities = ALL_CAPABILITIES) -> Reply:
     lines = [f"Welcome to **{x.circle_name}**: {', '.join(x.member_names)}."]
     if x.mentor_name:
         lines.append(f"{x.mentor_name} is your mentor this round.")
     why = why_text(x.why) if x.why is not None else x.explanation
     if why:
         lines.append(f"Why you were matched: {why}")
-    lines.append("Each week I'll post a prompt here; reply in its thread to answer.")
+    lines.append("Each week I'll post a prompt here; reply in its thread to answer." if can.threads
+                 else "Each week I'll post a prompt here; answer it with its Answer button or "
+                      "`/circle answer`.")
     return Reply(text="\n".join(lines), title="Your new circle", visibility="in_channel",
                  tone="success", mentions=list(x.mentions))
 

@@ -242,10 +242,19 @@ def coordinators_only(command: str) -> Reply:
                  "(`/circle coordinators list`) if you need this.")
 
 
-def help_reply(title: str, rows: list[tuple[str, str]], topic: str) -> Reply:
-    text = "\n".join(f"• `{usage}` — {summary}" for usage, summary in rows)
-    if not topic:
-        text += "\n\nType `/circle help <command>` for details and examples."
+def help_reply(title: str, rows: list[tuple[str, str]], topic: str, footer: str = "") -> Reply:
+    """Help rows as bullets; an indented label (a command's option) as a sub-bullet."""
+    lines = []
+    for label, text in rows:
+        if label.startswith("  "):
+            lines.append(f"    ◦ `{label.strip()}` — {text}")
+        elif label[:1].isupper():  # "Values", "Example": a plain heading, not a command
+            lines.append(f"• {label}: {text}")
+        else:
+            lines.append(f"• `{label}` — {text}")
+    text = "\n".join(lines)
+    if footer:
+        text += f"\n\n{footer}"
     return Reply(text=text, title=title)
 
 

@@ -4,12 +4,14 @@ apart."""
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from circles import clock
 from circles.errors import DomainError
 from circles.model import AuditEvent, Member, Profile, Workspace
 from circles.once import insert_once
@@ -23,6 +25,11 @@ class Actor:
     workspace: Workspace
     member: Member
     platform_admin: bool = False
+
+    @property
+    def now(self) -> dt.datetime:
+        """The bot's clock for this request: what the rows it writes are stamped with."""
+        return clock.at(self.session)
 
     @property
     def is_coordinator(self) -> bool:
@@ -47,12 +54,14 @@ def get_workspace(session: Session, platform: str, external_id: str, name: str =
     if ws is None:
         # two first requests from a new workspace may race: the loser reads the winner's row
         ws, _ = insert_once(session, Workspace(platform=platform, external_id=external_id,
-                                               name=name or external_id),
+                                               name=name or external_id,
+                                               created_at=clock.at(session)),
                             lambda: find_workspace(session, platform, external_id))
         assert ws is not None
     elif not ws.active:
         # A command can only arrive from an installed app: this is a reinstall.
         ws.active = True
+        ws.purge_after = None  # ... so the purge is cancelled (privacy12)
     return ws
 
 
@@ -79,7 +88,8 @@ def get_member(session: Session, ws: Workspace, external_id: str, display_name: 
     m = find()
     if m is None:  # a person's first two commands may race: one row, and both go on
         m, _ = insert_once(session, Member(workspace_id=ws.id, external_id=external_id,
-                                           display_name=display_name or external_id), find)
+                                           display_name=display_name or external_id,
+                                           created_at=clock.at(session)), find)
         assert m is not None
     elif display_name and m.display_name != display_name:
         m.display_name = display_name
@@ -105,7 +115,7 @@ def find_member(session: Session, ws: Workspace, external_id: str | None = None,
 def audit(session: Session, workspace_id: int, actor: int | None, kind: str,
           detail: dict[str, Any]) -> None:
     session.add(AuditEvent(workspace_id=workspace_id, actor_member_id=actor, kind=kind,
-                           detail=detail))
+                           detail=detail, created_at=clock.at(session)))
 
 
 def get_profile(session: Session, m: Member) -> Profile:

@@ -52,7 +52,7 @@ def set_goal(actor: Actor, text: str, due: dt.date | None, today: dt.date) -> Go
         number = (actor.session.scalar(select(func.max(Goal.number)).where(
             Goal.workspace_id == m.workspace_id, Goal.member_id == m.id)) or 0) + 1
         g = Goal(workspace_id=m.workspace_id, member_id=m.id, number=number, text=text,
-                 due_on=due)
+                 due_on=due, created_at=actor.now)
         got, _ = insert_once(actor.session, g, lambda: _same_open_goal(actor, text, due))
         if got is not None:
             return view(got)

@@ -48,7 +48,8 @@ def join(actor: Actor, role: str, program_name: str, today: dt.date,
     if program is not None and existing is None:
         # a racing "join" may insert it first: that is the same join
         existing, _ = insert_once(session, ProgramMember(workspace_id=ws.id, program_id=program.id,
-                                                         member_id=m.id, role=role),
+                                                         member_id=m.id, role=role,
+                                                         joined_at=actor.now),
                                   lambda: enrolment(session, program, m.id))
     if existing is not None:
         existing.role = role
@@ -165,7 +166,8 @@ def request_confirmation(actor: Actor, kind: str, data: dict[str, Any]) -> int:
     actor.session.execute(delete(PendingAction).where(
         PendingAction.workspace_id == m.workspace_id, PendingAction.member_id == m.id,
         PendingAction.kind == kind))
-    pa = PendingAction(workspace_id=m.workspace_id, member_id=m.id, kind=kind, data=data)
+    pa = PendingAction(workspace_id=m.workspace_id, member_id=m.id, kind=kind, data=data,
+                       created_at=actor.now)
     actor.session.add(pa)
     actor.session.flush()
     return pa.id

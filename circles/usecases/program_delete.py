@@ -24,6 +24,7 @@ from circles.model import (
     Pulse,
     Response,
     Round,
+    SurveyResponse,
 )
 from circles.usecases.context import Actor, audit
 from circles.usecases.programs import program, program_by_id
@@ -83,6 +84,8 @@ def delete_program(actor: Actor, program_id: int) -> str:
     if round_ids:
         s.execute(delete(PairHistory).where(PairHistory.workspace_id == ws,
                                             PairHistory.round_id.in_(round_ids)))
+        s.execute(delete(SurveyResponse).where(SurveyResponse.workspace_id == ws,
+                                               SurveyResponse.round_id.in_(round_ids)))
         for rid in round_ids:
             s.execute(delete(JobRun).where(JobRun.workspace_id == ws, JobRun.key.like(f"r{rid}:%")))
         s.execute(delete(Round).where(Round.workspace_id == ws, Round.id.in_(round_ids)))

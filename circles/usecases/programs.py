@@ -81,7 +81,7 @@ def create_program(actor: Actor, **fields: Any) -> Program:
     lo, hi = fields.pop("size", (4, 6))
     if fields.get("kind", "peer") in PAIR_KINDS:
         lo, hi = 2, 2
-    p = Program(workspace_id=ws.id, min_size=lo, max_size=hi, **fields)
+    p = Program(workspace_id=ws.id, min_size=lo, max_size=hi, created_at=actor.now, **fields)
     session.add(p)
     session.flush()
     audit(session, ws.id, actor.member.id, "program.created", {"program": p.id})

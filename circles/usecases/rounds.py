@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from circles import matching, notices
+from circles import clock, matching, notices, survey
 from circles.errors import DomainError
 from circles.matching.explain import Why
 from circles.model import Circle, Goal, Member, Membership, PairHistory, Program, Round
@@ -118,7 +118,8 @@ def preview_round(actor: Actor, program_name: str, today: dt.date, seed: int | N
     rnd = Round(workspace_id=p.workspace_id, program_id=p.id, number=number, status="draft",
                 starts_on=today, ends_on=today + dt.timedelta(weeks=p.round_weeks), seed=seed,
                 score=result.score, broken_rules=list(result.broken_rules),
-                waitlist={str(k): v for k, v in result.waitlist.items()})
+                waitlist={str(k): v for k, v in result.waitlist.items()},
+                created_at=clock.at(session))
     session.add(rnd)
     session.flush()
     for i, group in enumerate(result.groups, start=1):
@@ -273,6 +274,8 @@ def end_round(session: Session, rnd: Round, now: dt.datetime) -> None:
         notices.to_member(session, rnd.workspace_id, m.id, m.external_id,
                           f"goalcheck:{rnd.id}:{goal.id}",
                           notices.GoalCheck(goal.id, goal.number, goal.text))
+    program = session.get(Program, rnd.program_id)
+    survey.send_surveys(session, rnd, program.name if program is not None else "")
 
 
 @dataclass(frozen=True)

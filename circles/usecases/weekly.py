@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from circles import notices
+from circles import clock, notices
 from circles.bulk import insert_rows
 from circles.errors import DomainError
 from circles.model import (
@@ -176,7 +176,7 @@ def _record_response(session: Session, m: Member, post: PromptPost, text: str) -
         r.text = text
         return Recorded(True, post.cycle)
     session.add(Response(workspace_id=m.workspace_id, prompt_post_id=post.id, member_id=m.id,
-                         text=text))
+                         text=text, created_at=clock.at(session)))
     session.flush()
     return Recorded(False, post.cycle)
 
@@ -230,7 +230,7 @@ def check_in(actor: Actor, status: str, circle_id: int | None = None,
         row.status = status
         return Recorded(True, k)
     fresh = CheckIn(workspace_id=m.workspace_id, circle_id=circle.id, cycle=k, member_id=m.id,
-                    status=status)
+                    status=status, created_at=actor.now)
     got, new = insert_once(actor.session, fresh, lambda: actor.session.scalar(select(CheckIn).where(
         CheckIn.circle_id == circle.id, CheckIn.cycle == k, CheckIn.member_id == m.id)))
     if got is None:
@@ -262,7 +262,7 @@ def pulse(actor: Actor, rating: int, comment: str = "", circle_id: int | None = 
             row.comment = comment
         return Rated(True, circle.id, k, rating, bool(comment))
     fresh = Pulse(workspace_id=m.workspace_id, circle_id=circle.id, cycle=k, member_id=m.id,
-                  rating=rating, comment=comment)
+                  rating=rating, comment=comment, created_at=actor.now)
     got, new = insert_once(actor.session, fresh, lambda: actor.session.scalar(select(Pulse).where(
         Pulse.circle_id == circle.id, Pulse.cycle == k, Pulse.member_id == m.id)))
     if got is None:

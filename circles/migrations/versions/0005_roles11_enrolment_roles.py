@@ -12,7 +12,7 @@
   the adjusted draft instead of silently forming a new one.
 
 Revision ID: 0005_roles11
-Revises: 0004_perf13
+Revises: 0006_privacy12 (chained after it when main was merged in)
 Create Date: 2026-11-24 01:10:00
 """
 from collections.abc import Sequence
@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0005_roles11'
-down_revision: str | None = '0004_perf13'
+down_revision: str | None = '0006_privacy12'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -136,7 +136,7 @@ class DiscordHarness(ChatHarness):
         return Answer(callback, [c.body for c in ups])
 
     async def slash(self, path: str, options: dict[str, Any] | None = None, **kw: Any) -> Answer:
-        return await self.interact(slash(tuple(path.split()), options, **kw))
+        return await self.interact(slash(discord_path(path), options, **kw))
 
     async def press(self, custom_id: str, **kw: Any) -> Answer:
         return await self.interact(button_press(custom_id, **kw))
@@ -145,12 +145,21 @@ class DiscordHarness(ChatHarness):
         return await self.interact(modal_submit(modal["custom_id"], values, **kw))
 
     async def autocomplete(self, path: str, options: dict[str, Any], focused: str, **kw: Any) -> list[dict[str, Any]]:
-        answer = await self.interact(slash(tuple(path.split()), options, focused=focused, **kw))
+        answer = await self.interact(slash(discord_path(path), options, focused=focused, **kw))
         assert answer.type == 8
         return list(answer.callback["data"]["choices"])
 
 
 Harness = DiscordHarness  # the name the tests used before the shared harness
+
+
+def discord_path(path: str) -> tuple[str, ...]:
+    """The Discord path of a `/circle` command: a command that is also a group (`health`,
+    once `health rounds` exists) is `<group> show` there."""
+    from adapters.discord.options import discord_paths
+
+    words = tuple(path.split())
+    return (*words, "show") if (*words, "show") in discord_paths() else words
 
 
 def command_for(text: str) -> tuple[tuple[str, ...], dict[str, Any]]:

@@ -152,7 +152,13 @@ class FakeDiscord:
 
     async def _answer(self, request: web.Request) -> web.Response:
         body: Any = None
-        if request.can_read_body:
+        if request.content_type == "multipart/form-data":  # a message with attachments
+            form = await request.post()
+            body = json.loads(str(form["payload_json"]))
+            (body.get("data") if "data" in body and "type" in body else body)["_files"] = [
+                {"filename": f.filename, "data": f.file.read()}
+                for key, f in form.items() if key.startswith("files[")]
+        elif request.can_read_body:
             raw = await request.read()
             try:
                 body = json.loads(raw)
@@ -194,7 +200,16 @@ class FakeDiscord:
             guild = self.guilds.get(parts[1])
             if guild is None:
                 raise ApiError(404, error_body(10004, "Unknown Guild"))
-            return jresp([self.channels[c] for c in guild.channels])
+            # as Discord: GET /guilds/{id}/channels never lists threads
+            return jresp([self.channels[c] for c in guild.channels
+                          if "thread_metadata" not in self.channels[c]])
+        if parts[0] == "guilds" and parts[2:] == ["threads", "active"] and method == "GET":
+            guild = self.guilds.get(parts[1])
+            if guild is None:
+                raise ApiError(404, error_body(10004, "Unknown Guild"))
+            active = [self.channels[c] for c in guild.channels
+                      if not self.channels[c].get("thread_metadata", {"archived": True})["archived"]]
+            return jresp({"threads": active, "members": []})
         if parts[0] == "channels":
             return self._channels(method, parts, body)
         raise ApiError(404, error_body(0, f"404: Not Found ({method} {path})"))

@@ -73,7 +73,24 @@ class SlackHarness(ChatHarness):
         resp = await self.send(self.sim.interactive_body(self.sim.view_submission(view, values,
                                                                                     **kw)))
         assert resp.status == 200, resp.body
+        if resp.body.startswith("{") and '"response_action"' in resp.body:
+            self._check_view_response(view, json.loads(resp.body))
         return resp
+
+    def _check_view_response(self, view: dict[str, Any], answer: dict[str, Any]) -> None:
+        """As Slack: ``errors`` name input blocks of the submitted view, each a string."""
+        if answer.get("response_action") != "errors":
+            return
+        inputs = {b.get("block_id") for b in view.get("blocks", []) if b.get("type") == "input"}
+        errors = answer.get("errors")
+        if not isinstance(errors, dict) or not errors:
+            self.fake.violations.append("response_action errors without an errors object")
+            return
+        for block_id, message in errors.items():
+            if block_id not in inputs:
+                self.fake.violations.append(f"errors names {block_id!r}, not an input block")
+            if not isinstance(message, str) or not message:
+                self.fake.violations.append(f"error for {block_id!r} is not a non-empty string")
 
     async def event(self, payload: dict[str, Any]) -> Any:
         resp = await self.send(json.dumps(payload), content_type="application/json")

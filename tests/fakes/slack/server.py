@@ -24,6 +24,7 @@ from aiohttp import WSMsgType, web
 from aiohttp.test_utils import TestServer
 
 from tests.fakes.settle import SETTLE_SECONDS, Requests
+from tests.fakes.slack import files
 from tests.fakes.slack.blockkit import TOO_LONG, check_message
 from tests.fakes.slack.state import Call, SlackState
 from tests.fakes.slack.web_api import METHODS, checked, error, oauth_access
@@ -32,7 +33,8 @@ from tests.fakes.slack.web_api import METHODS, checked, error, oauth_access
 # (shared/specs/slack/web_api_openapi_v2.json, MIT); kept here so the suite needs nothing
 # outside the repository. tests/test_slack_manifest.py re-derives it when shared/ is present.
 REQUIRED = Path(__file__).with_name("web_api_required.json")
-JSON_ARGS = ("blocks", "view", "attachments")
+HOOK_USES = 5  # "up to 5 times within 30 minutes of the user's invocation"
+JSON_ARGS = ("blocks", "view", "attachments", "files")
 SPEC = Path(__file__).resolve().parents[4] / "shared/specs/slack/web_api_openapi_v2.json"
 
 
@@ -56,6 +58,7 @@ class FakeSlack(SlackState):
     def __init__(self) -> None:
         super().__init__()
         self.hooks_expired = False  # response_url hooks answer 404, as after 30 minutes
+        self.hook_uses: dict[str, int] = {}
         self.gates: dict[str, asyncio.Event] = {}  # method -> held until the event is set
         self.app_token = "xapp-1-test"
         self.in_flight = Requests()
@@ -65,6 +68,7 @@ class FakeSlack(SlackState):
         app.router.add_get("/link", self._socket)
         app.router.add_post("/hooks/{tail:.*}", self._hook)
         app.router.add_route("*", "/api/{method}", self._api)
+        app.router.add_post("/upload/{file_id}", lambda request: files.receive(self, request))
         self.server = TestServer(app, host="127.0.0.1")
 
     # -------------------------------------------------------------- set-up
@@ -117,6 +121,10 @@ class FakeSlack(SlackState):
         with self.in_flight.handling():
             if self.hooks_expired:
                 return web.Response(status=404, text="expired_url")
+            tail = request.match_info["tail"]
+            uses = self.hook_uses[tail] = self.hook_uses.get(tail, 0) + 1
+            if uses > HOOK_USES:  # Slack: a response_url answers at most 5 times
+                return web.Response(status=404, text="used_url")
             body = await request.json()
             problems = check_message(body)
             checked(self, f"response_url {request.path}", problems)

@@ -57,6 +57,8 @@ class SlackState:
         self.members: dict[str, set[str]] = {}
         self.messages: list[dict[str, Any]] = []
         self.rules: list[Rule] = []
+        self.uploads: dict[str, dict[str, Any]] = {}  # file id -> announced upload (files.py)
+        self.files: list[dict[str, Any]] = []  # files shared by completeUploadExternal
         self._ids = itertools.count(1)
         self._ts = itertools.count(1)
 
@@ -84,9 +86,11 @@ class SlackState:
 
     def add_channel(self, team: str, name: str, *, private: bool = False,
                     members: list[str] | None = None, bot_member: bool = True,
-                    cid: str | None = None) -> str:
+                    cid: str | None = None, creator: str | None = None) -> str:
         cid = cid or self._new_id("G" if private else "C")
         self.channels[cid] = self._conversation(cid, team, name, private)
+        if creator is not None:  # a channel a person made (the bot's own say the bot)
+            self.channels[cid]["creator"] = creator
         self.members[cid] = set(members or [])
         if bot_member:
             self.members[cid].add(self.teams[team].bot_user)

@@ -11,6 +11,7 @@ from typing import Any
 
 from aiohttp import web
 
+from tests.fakes.slack import files
 from tests.fakes.slack.blockkit import TOO_LONG, check_message, check_view
 from tests.fakes.slack.state import SlackState, Team
 
@@ -240,10 +241,36 @@ def oauth_access(state: SlackState, p: Params) -> web.Response:
         "is_enterprise_install": False})
 
 
+async def conversations_list(state: SlackState, team: Team, p: Params) -> web.Response:
+    """Public channels of the team, and the private ones the bot is in (as Slack shows a bot
+    with groups:read), in pages of at most ``limit`` (Slack's maximum is 1000)."""
+    types = set(str(p.get("types") or "public_channel").split(","))
+    if not types <= {"public_channel", "private_channel", "mpim", "im"}:
+        return error("invalid_types")
+    try:
+        limit = min(1000, int(p.get("limit") or 100))
+        start = int(p.get("cursor") or 0)
+    except ValueError:
+        return error("invalid_cursor")
+    if limit < 1:
+        return error("invalid_limit")
+    bot = team.bot_user
+    seen = [c for cid, c in state.channels.items()
+            if c["context_team_id"] == team.id
+            and ("private_channel" if c["is_private"] else "public_channel") in types
+            and (not c["is_private"] or bot in state.members.get(cid, set()))
+            and not (flag(p.get("exclude_archived")) and c["is_archived"])]
+    page = seen[start:start + limit]
+    cursor = str(start + limit) if start + limit < len(seen) else ""
+    return web.json_response({"ok": True, "channels": page,
+                              "response_metadata": {"next_cursor": cursor}})
+
+
 METHODS: dict[str, Method] = {
     "auth.test": auth_test,
     "users.info": users_info,
     "conversations.create": conversations_create,
+    "conversations.list": conversations_list,
     "conversations.invite": conversations_invite,
     "conversations.archive": conversations_archive,
     "conversations.join": conversations_join,
@@ -255,4 +282,6 @@ METHODS: dict[str, Method] = {
     "chat.postEphemeral": chat_post_ephemeral,
     "views.open": views_open,
     "views.publish": views_publish,
+    "files.getUploadURLExternal": files.get_upload_url,
+    "files.completeUploadExternal": files.complete_upload,
 }
