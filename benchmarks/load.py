@@ -68,13 +68,12 @@ SEED = [
     """INSERT INTO members (workspace_id, external_id, display_name, is_coordinator, enrolled,
          created_at)
        SELECT id, 'U_COORD', 'Cora', true, false, now() FROM workspaces""",
-    """INSERT INTO profiles (workspace_id, member_id, role, experience, department, interests,
-         goals, skills_offered, skills_wanted, timezone, availability, never_with,
-         mentor_capacity)
-       SELECT workspace_id, id, 'peer', 1 + id % 5, '',
+    """INSERT INTO profiles (workspace_id, member_id, experience, department, interests,
+         goals, skills_offered, skills_wanted, timezone, availability, never_with)
+       SELECT workspace_id, id, 1 + id % 5, '',
               CAST('["rust", "design"]' AS json), CAST('[]' AS json), CAST('[]' AS json),
               CAST('[]' AS json), 'Europe/Berlin', CAST('[["mon", 9, 17]]' AS json),
-              CAST('[]' AS json), 3
+              CAST('[]' AS json)
        FROM members WHERE enrolled""",
     """INSERT INTO program_members (workspace_id, program_id, member_id, joined_at)
        SELECT m.workspace_id, p.id, m.id, now() FROM members m, programs p

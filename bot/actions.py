@@ -175,6 +175,21 @@ class HealthPage(Action):
     page: int
 
 
+@action("confirm_program_delete")
+@dataclasses.dataclass(frozen=True)
+class ConfirmProgramDelete(Action):
+    pending_id: int
+
+
+@action("choose_circle")
+@dataclasses.dataclass(frozen=True)
+class ChooseCircle(Action):
+    """Which circle a parked answer, check-in or pulse is for (the press carries the choice)."""
+
+    pending_id: int
+    circle_id: int
+
+
 # ----------------------------------------------------------------------------- forms
 # A form's id and context use the same codec: the id is the action name, the context its value.
 

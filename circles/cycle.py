@@ -40,6 +40,7 @@ from circles.model import (
 )
 from circles.occurrences import CHUNK, claim, done_keys, once, set_based
 from circles.outbox import enqueue_for_coordinators, enqueue_many
+from circles.timing import Timing, round_timing
 from circles.usecases import rounds, weekly
 
 MEMBER_LOCAL = "member-local"
@@ -79,8 +80,8 @@ def majority_timezone(timezones: Iterable[str | None], default: str = "UTC") -> 
     return min(tz for tz, n in counts.items() if n == best)
 
 
-def _local_time(program: Program) -> dt.time:
-    return rules.parse_hhmm(program.time or "10:00")
+def _local_time(t: Timing) -> dt.time:
+    return rules.parse_hhmm(t.time or "10:00")
 
 
 @dataclass(frozen=True)
@@ -109,10 +110,11 @@ class Schedule:
 def schedule(program: Program, rnd: Round, tz: ZoneInfo, cfg: CycleSettings) -> Schedule:
     """Cycle k's prompt is on the program's weekday at its local time, k-1 periods after the
     first such day on or after the round start. Local wall-clock arithmetic keeps 10:00 at
-    10:00 across a DST change."""
-    period = 14 if program.cadence == "biweekly" else 7
-    at = _local_time(program)
-    wd = rules.weekday_index(program.day)
+    10:00 across a DST change. The timing is the round's own (kept at publish)."""
+    t = round_timing(program, rnd)
+    period = 14 if t.cadence == "biweekly" else 7
+    at = _local_time(t)
+    wd = rules.weekday_index(t.day)
     first = rnd.starts_on + dt.timedelta(days=(wd - rnd.starts_on.weekday()) % 7)
     prompts: list[dt.datetime] = []
     day = first
@@ -202,12 +204,13 @@ def load_round(session: Session, workspace_id: int, round_id: int, cfg: CycleSet
     for circle_id, member, tz in rows:
         by_circle.setdefault(circle_id, []).append((member, tz or cfg.member_local_default_timezone))
     infos = []
+    timezone = round_timing(program, rnd).timezone
     for circle in circles:
         members = by_circle.get(circle.id, [])
-        if program.timezone == MEMBER_LOCAL:
+        if timezone == MEMBER_LOCAL:
             name = majority_timezone((tz for _, tz in members), cfg.member_local_default_timezone)
         else:
-            name = program.timezone
+            name = timezone
         infos.append(_CircleInfo(circle, zone(name), members))
     keys = set(session.scalars(
         select(JobRun.key).where(JobRun.workspace_id == workspace_id, JobRun.key.like(f"r{round_id}:%"))
@@ -225,7 +228,7 @@ class _SweepCircle:
     tz_name: str
 
 
-def _sweep_circles(session: Session, workspace_id: int, round_id: int, program: Program,
+def _sweep_circles(session: Session, workspace_id: int, round_id: int, timezone: str,
                    cfg: CycleSettings) -> list[_SweepCircle]:
     """The round's circles with the timezone their schedule runs in, as plain columns: a
     sweep needs no member objects (member-local programs read only the members' timezones)."""
@@ -233,8 +236,8 @@ def _sweep_circles(session: Session, workspace_id: int, round_id: int, program: 
         select(Circle.id, Circle.archived).where(Circle.workspace_id == workspace_id, Circle.round_id == round_id)
         .order_by(Circle.number)
     ).all()
-    if program.timezone != MEMBER_LOCAL:
-        return [_SweepCircle(cid, archived, program.timezone) for cid, archived in circles]
+    if timezone != MEMBER_LOCAL:
+        return [_SweepCircle(cid, archived, timezone) for cid, archived in circles]
     zones: dict[int, list[str]] = {}
     for cid, tz in session.execute(
         select(Membership.circle_id, Profile.timezone)
@@ -256,7 +259,8 @@ def _run_round(sessions: sessionmaker[Session], workspace_id: int, round_id: int
         program = session.scalar(
             select(Program).where(Program.workspace_id == workspace_id, Program.id == rnd.program_id))
         assert program is not None
-        circles = _sweep_circles(session, workspace_id, round_id, program, cfg)
+        circles = _sweep_circles(session, workspace_id, round_id,
+                                 round_timing(program, rnd).timezone, cfg)
         session.expunge_all()
     by_zone: dict[str, Schedule] = {}
     for c in circles:
@@ -309,7 +313,7 @@ def _run_round(sessions: sessionmaker[Session], workspace_id: int, round_id: int
     # member-local circles end at their own local time: the round ends when the last has
     round_end = max(
         (s.round_end for s in schedules.values()),
-        default=dt.datetime.combine(rnd.ends_on, _local_time(program), UTC),
+        default=dt.datetime.combine(rnd.ends_on, _local_time(round_timing(program, rnd)), UTC),
     )
     if rnd.status == "active" and now >= round_end:
 

@@ -22,6 +22,7 @@ from circles.cycle import MEMBER_LOCAL, zone
 from circles.db import SessionFactory
 from circles.model import Program, Round, Workspace
 from circles.purge import purge_due
+from circles.timing import round_timing
 
 
 @dataclass(frozen=True)
@@ -36,19 +37,23 @@ class ProgramClock:
 
 
 def program_clocks(session: Session) -> list[ProgramClock]:
-    """Every fixed-timezone program with an active round in an active workspace."""
-    programs = session.scalars(
-        select(Program)
+    """Every program with an active round in an active workspace whose round runs on a fixed
+    timezone, at the time that round keeps (a `program set` waits for the next round)."""
+    rows = session.execute(
+        select(Program, Round)
         .join(Workspace, Workspace.id == Program.workspace_id)
-        .where(Workspace.active.is_(True), Program.timezone != MEMBER_LOCAL,
-               Program.id.in_(select(Round.program_id).where(Round.status == "active")))
-        .order_by(Program.id)
+        .join(Round, Round.program_id == Program.id)
+        .where(Workspace.active.is_(True), Round.status == "active")
+        .order_by(Program.id, Round.id)
     ).all()
     out = []
-    for p in programs:
-        at = rules.parse_hhmm(p.time or "10:00")
-        day = rules.WEEKDAYS[rules.weekday_index(p.day)]
-        out.append(ProgramClock(p.id, day, at.hour, at.minute, zone(p.timezone)))
+    for p, rnd in rows:
+        t = round_timing(p, rnd)
+        if t.timezone == MEMBER_LOCAL:
+            continue
+        at = rules.parse_hhmm(t.time or "10:00")
+        day = rules.WEEKDAYS[rules.weekday_index(t.day)]
+        out.append(ProgramClock(p.id, day, at.hour, at.minute, zone(t.timezone)))
     return out
 
 

@@ -82,7 +82,6 @@ class Profile(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     workspace_id: Mapped[int] = mapped_column(ForeignKey("workspaces.id"), index=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), unique=True)
-    role: Mapped[str] = mapped_column(String(16), default="peer")  # peer|mentor|mentee|skill-swap
     experience: Mapped[int] = mapped_column(Integer, default=2)  # 1..5
     department: Mapped[str] = mapped_column(String(100), default="")
     interests: Mapped[list[Any]] = mapped_column(default=list)
@@ -93,7 +92,7 @@ class Profile(Base):
     # [["mon", 9, 12], ...] in the member's own timezone
     availability: Mapped[list[Any]] = mapped_column(default=list)
     never_with: Mapped[list[Any]] = mapped_column(default=list)  # member ids
-    mentor_capacity: Mapped[int] = mapped_column(Integer, default=3)
+    # role and mentor capacity belong to an enrolment (ProgramMember), not to the person
 
     member: Mapped[Member] = relationship(back_populates="profile")
 
@@ -133,6 +132,9 @@ class ProgramMember(Base):
     program_id: Mapped[int] = mapped_column(ForeignKey("programs.id"), index=True)
     member_id: Mapped[int] = mapped_column(ForeignKey("members.id"), index=True)
     joined_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # one role per program: a mentor in the pods program can be a peer in another
+    role: Mapped[str] = mapped_column(String(16), default="peer", server_default="peer")
+    mentor_capacity: Mapped[int] = mapped_column(Integer, default=3, server_default="3")
 
 
 class Round(Base):
@@ -149,6 +151,9 @@ class Round(Base):
     score: Mapped[float] = mapped_column(Float, default=0.0)
     broken_rules: Mapped[list[Any]] = mapped_column(default=list)
     waitlist: Mapped[dict[str, Any]] = mapped_column(default=dict)  # member id -> reason
+    # the cadence/day/time/timezone the round was published with (None: the program's)
+    schedule: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True, default=None)
+    moves: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # manual moves
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
     circles: Mapped[list[Circle]] = relationship(back_populates="round", order_by="Circle.number")

@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy.orm import Session
 
+from circles.matching.explain import Why
 from circles.model import OutboxMessage
 from circles.outbox import enqueue
 
@@ -61,6 +62,10 @@ def to_member(session: Session, workspace_id: int, member_id: int, user: str, ke
 # ------------------------------------------------------------- members and circles
 
 
+def _with_why(data: dict[str, Any]) -> dict[str, Any]:
+    return {**data, "why": Why.from_data(data["why"]) if data.get("why") else None}
+
+
 @notice
 @dataclasses.dataclass(frozen=True)
 class CircleFormed:
@@ -70,8 +75,13 @@ class CircleFormed:
     circle_name: str
     member_names: list[str]
     mentor_name: str | None
-    explanation: str
+    explanation: str  # kept for rows written before ``why``; new rows leave it empty
     mentions: list[str]
+    why: Why | None = None  # from the members as they were when the circle was published
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> CircleFormed:
+        return cls(**_with_why(data))
 
 
 @notice
@@ -88,7 +98,15 @@ class MemberPlaced:
 
     member_name: str
     mention: str
-    why: str
+    why: str  # kept for rows written before ``reason``; new rows leave it empty
+    reason: Why | None = None  # the newcomer's own reason, from the circle as it is now
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> MemberPlaced:
+        data = dict(data)
+        if data.get("reason"):
+            data["reason"] = Why.from_data(data["reason"])
+        return cls(**data)
 
 
 @notice
@@ -97,7 +115,24 @@ class Rematched:
     """Told privately to the member who was moved."""
 
     circle_name: str
-    explanation: str
+    explanation: str  # kept for rows written before ``why``; new rows leave it empty
+    why: Why | None = None  # the moved member's reason, from the new circle as it is now
+
+    @classmethod
+    def from_data(cls, data: dict[str, Any]) -> Rematched:
+        return cls(**_with_why(data))
+
+
+@dataclasses.dataclass(frozen=True)
+class MemberMoved:
+    """A fact, not a message: a member left ``old_circle_id`` for ``new_circle_id`` (a rematch).
+    Their old membership is inactive from that moment; leaving the old circle's space is the
+    platform side's job."""
+
+    member_id: int
+    user: str
+    old_circle_id: int
+    new_circle_id: int
 
 
 @notice

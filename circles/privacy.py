@@ -63,7 +63,8 @@ def export_me(actor: Actor) -> dict[str, Any]:
     s, m = actor.session, actor.member
     ws = actor.workspace
     profile = s.scalar(select(Profile).where(Profile.workspace_id == ws.id, Profile.member_id == m.id))
-    programs = s.execute(select(Program.name, ProgramMember.joined_at)
+    programs = s.execute(select(Program.name, ProgramMember.joined_at, ProgramMember.role,
+                                ProgramMember.mentor_capacity)
                          .join(ProgramMember, ProgramMember.program_id == Program.id)
                          .where(ProgramMember.workspace_id == ws.id, ProgramMember.member_id == m.id)
                          .order_by(Program.name)).all()
@@ -90,9 +91,11 @@ def export_me(actor: Actor) -> dict[str, Any]:
         "member": _row(m, "external_id", "display_name", "is_coordinator", "enrolled",
                        "paused_until", "created_at"),
         "profile": None if profile is None else _row(
-            profile, "role", "experience", "department", "interests", "goals", "skills_offered",
-            "skills_wanted", "timezone", "availability", "never_with", "mentor_capacity"),
-        "enrolments": [{"program": name, "joined_at": _iso(at)} for name, at in programs],
+            profile, "experience", "department", "interests", "goals", "skills_offered",
+            "skills_wanted", "timezone", "availability", "never_with"),
+        # a role and a mentor's capacity belong to the enrolment in one program
+        "enrolments": [{"program": name, "joined_at": _iso(at), "role": role,
+                        "mentor_capacity": capacity} for name, at, role, capacity in programs],
         "memberships": [{"program": pname, "round": number, "circle": c.name, "role": ms.role,
                          "active": ms.active} for c, ms, number, pname in circles],
         "answers": [{"prompt": post.text, "cycle": post.cycle, "answer": r.text,

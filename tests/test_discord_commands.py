@@ -17,7 +17,7 @@ from adapters.discord.client import CircleClient
 from adapters.discord.options import discord_paths
 from bot.config import Config
 from bot.core import CircleBot
-from circles.model import Goal, Member, Profile, Workspace
+from circles.model import Goal, Member, Profile, ProgramMember, Workspace
 from tests.builders import Clock
 from tests.fakes.discord.harness import Harness, fake_discord_api, logged_in, who_can_be_pinged
 from tests.fakes.discord.payloads import MANAGE_GUILD, guild_create, guild_delete, role
@@ -122,11 +122,13 @@ async def test_joining_opens_the_profile_form_split_into_modals_of_five(discord_
     assert "Profile saved" in done.text and not done.is_error
     with db() as s:
         p = s.scalar(select(Profile).join(Member).where(Member.external_id == "601"))
-        assert (p.role, p.timezone, p.interests, p.department) == ("mentee", "Europe/Berlin",
-                                                                   ["rust", "design"], "Data")
+        role = s.scalar(select(ProgramMember.role).join(Member).where(Member.external_id == "601"))
+        assert (role, p.timezone, p.interests, p.department) == ("mentee", "Europe/Berlin",
+                                                                 ["rust", "design"], "Data")
 
 
 async def test_a_bad_value_in_the_form_is_explained_and_nothing_is_saved(discord_bot, db):
+    await coordinator(discord_bot, "program create", {"name": "Spring"})  # a role is per program
     await discord_bot.slash("join", user_id="601")
     page1 = (await discord_bot.slash("profile edit", user_id="601")).modal
     saved = await discord_bot.submit(page1, {"role": ["peer"], "experience": ["3"], "department": "",
@@ -143,6 +145,7 @@ async def test_a_bad_value_in_the_form_is_explained_and_nothing_is_saved(discord
 async def test_a_mistake_on_a_form_page_reopens_that_page_with_everything_typed_kept(discord_bot, db):
     """Nobody retypes a ten-field profile for one typo: the page with the mistake comes back
     filled in as it was sent, and the pages before it stay filled."""
+    await coordinator(discord_bot, "program create", {"name": "Spring"})  # a role is per program
     await discord_bot.slash("join", user_id="601")
     page1 = (await discord_bot.slash("profile edit", user_id="601")).modal
     saved = await discord_bot.submit(page1, {"role": ["peer"], "experience": ["3"], "department": "Data",

@@ -43,10 +43,10 @@ def enrol_many(db: sessionmaker[Session], platform: str, workspace: str, program
                        enrolled=True)
             s.add(m)
             s.flush()
-            s.add(Profile(workspace_id=ws.id, member_id=m.id, role="peer", experience=1 + i % 5,
+            s.add(Profile(workspace_id=ws.id, member_id=m.id, experience=1 + i % 5,
                           interests=[INTERESTS[i % 6], INTERESTS[(i + 2) % 6]],
                           timezone="Europe/Berlin", availability=[["mon", 9, 17], ["wed", 9, 17]]))
-            s.add(ProgramMember(workspace_id=ws.id, program_id=prog.id, member_id=m.id))
+            s.add(ProgramMember(workspace_id=ws.id, program_id=prog.id, member_id=m.id, role="peer"))
 
 
 def circles_named(text: str) -> set[int]:

@@ -6,7 +6,7 @@ import datetime as dt
 
 from sqlalchemy import select
 
-from circles.model import Member, Profile
+from circles.model import Member, ProgramMember
 from tests.builders import COORD, ok, person, published_round, say
 
 ALICE = person("alice")
@@ -25,13 +25,15 @@ def test_help_for_one_command_shows_an_example(circlebot):
 
 
 def test_join_opens_the_profile_form_and_enrols(circlebot, db):
+    ok(circlebot, COORD, 'program create "Pods" kind=pod')
     reply = ok(circlebot, ALICE, "join mentee")
     assert reply.form is not None and reply.form.form_id == "profile"
     assert {f.name for f in reply.form.fields} >= {"role", "interests", "goals", "offers", "wants",
                                                    "timezone", "availability", "experience", "department"}
     with db() as session:
         m = session.scalar(select(Member).where(Member.external_id == "alice"))
-        assert m.enrolled and session.scalar(select(Profile.role).where(Profile.member_id == m.id)) == "mentee"
+        assert m.enrolled and session.scalar(select(ProgramMember.role).where(
+            ProgramMember.member_id == m.id)) == "mentee"
 
 
 def test_join_prefills_timezone_from_the_platform_profile(circlebot):
@@ -49,6 +51,7 @@ def test_joining_twice_says_so_and_changes_nothing(circlebot):
 
 
 def test_profile_form_submission_saves_every_field(circlebot):
+    ok(circlebot, COORD, 'program create "Pods" kind=pod')
     ok(circlebot, ALICE, "join peer")
     import asyncio
 

@@ -108,7 +108,7 @@ def test_welcome_explains_why_members_were_matched_and_mentions_them(circlebot, 
     with db() as session:
         welcome = session.scalars(select(OutboxMessage).where(OutboxMessage.key.like("welcome:%"))).first()
     notice = from_payload(welcome.payload)
-    assert isinstance(notice, CircleFormed) and notice.explanation and len(notice.mentions) == 4
+    assert isinstance(notice, CircleFormed) and notice.why is not None and len(notice.mentions) == 4
     reply = render_payload(welcome.payload)
     assert "Why you were matched" in reply.text and reply.mentions == notice.mentions
 

@@ -26,6 +26,7 @@ async def test_unknown_subcommand_gets_a_helpful_error(slack: SlackHarness) -> N
 
 
 async def test_join_opens_profile_modal_prefilled_with_slack_timezone(slack: SlackHarness) -> None:
+    await slack.command('program create "Pods" kind=pod', user="U_ADMIN")  # a role is per program
     reply = await slack.command("join mentee", user="U1")
     view = slack.sim.last_modal()
     assert view["type"] == "modal" and view["callback_id"] == "circle_form:profile"

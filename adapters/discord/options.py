@@ -45,6 +45,7 @@ PROFILE_OPTIONS: list[tuple[str, str]] = [
     ("availability", "word"),
     ("capacity", "capacity"),
     ("avoid", "list"),
+    ("program", "word"),
 ]
 PROFILE_DESCRIPTIONS = {
     "role": "Your role",
@@ -59,6 +60,7 @@ PROFILE_DESCRIPTIONS = {
     "availability": "Weekly availability, e.g. mon 9-12, wed 14-17",
     "capacity": "Mentors: how many mentees you can take "
                 f"({rules.MENTOR_CAPACITY.lo}-{rules.MENTOR_CAPACITY.hi})",
+    "program": "Which program your role and capacity are for (default: the one joined last)",
 }
 
 

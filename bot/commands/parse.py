@@ -103,8 +103,13 @@ def parse_profile_values(options: dict[str, str]) -> dict[str, Any]:
             out["timezone"] = to_timezone(raw)
         elif key == "availability":
             out["availability"] = to_availability(raw) if raw else []
+        elif key == "program":  # which enrolment a role or capacity is for
+            out["program"] = check_text(raw, "program name", rules.MAX_PROGRAM_NAME)
         elif key == "avoid":  # "never with" opt-outs; resolved to members by the core
             out["avoid"] = [to_member(x.strip()) for x in re.split(r"[,\s]+", raw) if x.strip()]
+    if "program" in out and not {"role", "mentor_capacity"} & set(out):
+        raise ParseError('program= says which program a role or capacity is for: add role= or '
+                         'capacity=, e.g. role=mentor program="Pods".')
     return out
 
 
@@ -186,7 +191,8 @@ def _parse_args(spec: CommandSpec, tokens: list[str], today: dt.date | None) -> 
                 values[key.lower()] = convert_arg(options[key.lower()], value, today)
             except ParseError as exc:  # show how that one option is typed, not the whole line
                 raise ParseError(exc.message, option_usage(options[key.lower()])) from None
-        elif eq and re.fullmatch(r"[a-z_]+", key.lower()) and (options or not positionals):
+        elif eq and re.fullmatch(r"[a-z_]+", key.lower()) and (options or not positionals) \
+                and not spec.free_text:
             known = ", ".join(options) or "none"
             close = difflib.get_close_matches(key.lower(), list(options), n=1)
             hint = f" Did you mean {close[0]}=?" if close else ""

@@ -82,17 +82,23 @@ class Answers(Request):
 @dataclass(frozen=True)
 class Answer(Request):
     text: str = ""
+    program: str = ""  # which circle, for someone in circles of several programs
+    circle: int | None = None
 
 
 @dataclass(frozen=True)
 class CheckInCmd(Request):
     status: str = "met"
+    program: str = ""
+    circle: int | None = None
 
 
 @dataclass(frozen=True)
 class PulseCmd(Request):
     rating: int = 3
     comment: str = ""
+    program: str = ""
+    circle: int | None = None
 
 
 @dataclass(frozen=True)
@@ -173,6 +179,7 @@ class PromptAdd(Request):
 class RoundPreview(Request):
     program: str = ""
     seed: int | None = None
+    fresh: str = ""  # "fresh": form the draft again even when it was adjusted by hand
 
 
 @dataclass(frozen=True)
@@ -254,6 +261,11 @@ class HealthChart(Request):
 @dataclass(frozen=True)
 class Export(Request):
     program: str = ""
+
+
+@dataclass(frozen=True)
+class ProgramDelete(Request):
+    name: str = ""
 
 
 def request_fields(request: Request) -> dict[str, Any]:

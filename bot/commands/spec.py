@@ -38,6 +38,7 @@ from bot.commands.requests import (
     ProfileShow,
     ProgramClose,
     ProgramCreate,
+    ProgramDelete,
     ProgramList,
     ProgramOpen,
     ProgramRename,
@@ -83,6 +84,7 @@ class CommandSpec:
     args: tuple[Arg, ...] = ()
     coordinator_only: bool = False
     example: str = ""
+    free_text: bool = False  # key=value words that aren't its options are part of the text
 
     @property
     def name(self) -> str:
@@ -130,6 +132,13 @@ def _a(name: str, type_: str, **kw: Any) -> Arg:
 
 PROGRAM_OPT = _a("program", "word", option=True, help="Which program, when there is more than one",
                  example='program="Spring peer circles"')
+# which of your circles, for someone in circles of more than one program
+WHICH_CIRCLE = (_a("program", "word", option=True,
+                   help="Which program's circle it is for, when you're in more than one",
+                   example='program="Spring"'),
+                _a("circle", "circle_number", option=True,
+                   help="Which of your circles (its number) it is for, when you're in more than one",
+                   example="circle=2"))
 # what `program create` sets and `program set` changes
 PROGRAM_SETTINGS = (
     _a("size", "size", option=True, help="How many people in each circle: a range, or one number",
@@ -173,12 +182,14 @@ SPECS: list[CommandSpec] = [
     CommandSpec(("status",), "Your circles, the next prompt, your open goals", Status),
     CommandSpec(("answers",), "Your circle's answers to this week's prompt", Answers),
     CommandSpec(("answer",), "Answer this week's prompt", Answer,
-                (_a("text", "text", required=True),), example='/circle answer "I shipped my first talk"'),
+                (_a("text", "text", required=True), *WHICH_CIRCLE),
+                example='/circle answer "I shipped my first talk" program="Spring"', free_text=True),
     CommandSpec(("checkin",), "Tell us whether your circle met this week", CheckInCmd,
-                (_a("status", "checkin", required=True, choices=("yes", "not-yet", "skipped")),)),
+                (_a("status", "checkin", required=True, choices=("yes", "not-yet", "skipped")),
+                 *WHICH_CIRCLE), example='/circle checkin not yet program="Spring"'),
     CommandSpec(("pulse",), "Rate this week in your circle from 1 to 5", PulseCmd,
-                (_a("rating", "rating", required=True), _a("comment", "text")),
-                example='/circle pulse 4 "good energy"'),
+                (_a("rating", "rating", required=True), _a("comment", "text"), *WHICH_CIRCLE),
+                example='/circle pulse 4 "good energy" circle=2', free_text=True),
     CommandSpec(("goal", "set"), "Set a goal, optionally with a due date", GoalSet,
                 (_a("text", "text", required=True), _a("due", "date", keyword="by")),
                 example='/circle goal set "Give a lightning talk" by 2027-02-01'),
@@ -227,7 +238,10 @@ SPECS: list[CommandSpec] = [
     CommandSpec(("round", "preview"), "Form a draft round and show it", RoundPreview,
                 (PROGRAM_OPT, _a("seed", "seed", option=True,
                                  help="Another number gives another draft from the same people",
-                                 example="seed=42")), coordinator_only=True,
+                                 example="seed=42"),
+                 _a("fresh", "choice", choices=("fresh",),
+                    help="Form the draft again from scratch, dropping your moves",
+                    example="fresh")), coordinator_only=True,
                 example="/circle round preview seed=42"),
     CommandSpec(("round", "move"), "Move a member to another circle in the draft", RoundMove,
                 (_a("member", "member", required=True), _a("circle", "circle_number",
@@ -262,6 +276,9 @@ SPECS: list[CommandSpec] = [
                 example='/circle health chart program="Spring circles"'),
     CommandSpec(("export",), "Program evaluation data as CSV files (sent to you privately)", Export,
                 (PROGRAM_OPT,), coordinator_only=True, example='/circle export program="Spring circles"'),
+    CommandSpec(("program", "delete"), "Delete a program and its rounds (asks to confirm; not "
+                "while a round runs)", ProgramDelete, (_a("name", "text"),), coordinator_only=True,
+                example='/circle program delete "Spring"'),
 ]
 SPEC_BY_REQUEST: dict[type[Request], CommandSpec] = {s.request: s for s in SPECS}
 GROUPS = sorted({s.path[0] for s in SPECS if len(s.path) > 1})

@@ -18,7 +18,7 @@ DAYS: tuple[str, ...] = rules.WEEKDAYS
 CHECKIN = {"yes": "met", "met": "met", "not-yet": "not_yet", "notyet": "not_yet",
            "not yet": "not_yet", "skipped": "skipped", "skip": "skipped", "no": "skipped"}
 PROFILE_KEYS = ("role", "experience", "department", "interests", "goals", "offers", "wants",
-                "timezone", "availability", "capacity", "avoid")
+                "timezone", "availability", "capacity", "avoid", "program")
 WEIGHT_KEYS = ("interests", "goals", "skills", "experience", "department", "availability")
 
 #: whole-number argument types: their bounds and how an error names them

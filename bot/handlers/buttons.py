@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from bot import actions as a
 from bot import commands as c
+from bot.handlers import weekly as weekly_handlers
 from bot.handlers.registry import Ctx, on_action
 from bot.presenters import goals as present_goals
 from bot.presenters import health as present_health
@@ -12,7 +13,7 @@ from bot.presenters import members as present_members
 from bot.presenters import programs as present_programs
 from bot.presenters import weekly as present
 from bot.replies import Reply
-from circles.usecases import goals, insight, membership, placement, rounds, weekly
+from circles.usecases import goals, insight, membership, placement, program_delete, rounds, weekly
 
 
 @on_action(a.CheckinPress)
@@ -89,6 +90,25 @@ def confirm_round_end(ctx: Ctx, x: a.ConfirmRoundEnd) -> Reply:
     return present_programs.ended(rounds.end_round_by_id(ctx.actor, data["round"], ctx.now))
 
 
+@on_action(a.ConfirmProgramDelete)
+def confirm_program_delete(ctx: Ctx, x: a.ConfirmProgramDelete) -> Reply:
+    if not ctx.is_coordinator:
+        return present_programs.only_coordinators_may("delete programs")
+    data = membership.take_confirmation(ctx.actor, x.pending_id, "program_delete")
+    return present_programs.program_deleted(program_delete.delete_program(ctx.actor, data["program"]))
+
+
+@on_action(a.ChooseCircle)
+def choose_circle(ctx: Ctx, x: a.ChooseCircle) -> Reply:
+    what = membership.take_confirmation(ctx.actor, x.pending_id, "circle_choice")
+    done = weekly_handlers.record(ctx, what, x.circle_id)
+    if what["what"] == "answer":
+        return present.answer_recorded(done)
+    if what["what"] == "checkin":
+        return present.checked_in(done, what["status"])
+    return present.pulsed(done)
+
+
 @on_action(a.PublishRound)
 def publish_round(ctx: Ctx, x: a.PublishRound) -> Reply:
     if not ctx.is_coordinator:
@@ -101,8 +121,9 @@ def reshuffle_round(ctx: Ctx, x: a.ReshuffleRound) -> Reply:
     if not ctx.is_coordinator:
         return present_programs.only_coordinators_may("reshuffle")
     seed = int(ctx.now.timestamp()) % 2**31
+    # the button is an explicit choice: it forms the draft again even after moves
     return present_programs.preview(rounds.preview_round(ctx.actor, "", ctx.today, seed,
-                                                         program_id=x.program_id))
+                                                         program_id=x.program_id, fresh=True))
 
 
 @on_action(a.GoalDone)
@@ -122,7 +143,7 @@ def goal_keep(ctx: Ctx, x: a.GoalKeep) -> Reply:
 def profile_form(ctx: Ctx, x: a.ProfileForm) -> Reply:
     raw = {k: ctx_text(ctx, k) for k in c.PROFILE_KEYS if k in ctx_values(ctx)}
     return present_members.profile_saved(
-        membership.update_profile(ctx.actor, c.parse_profile_values(raw), ctx.today))
+        membership.update_profile(ctx.actor, c.parse_profile_values(raw), ctx.today, strict=False))
 
 
 @on_action(a.AnswerForm)

@@ -35,7 +35,8 @@ def profile_edit(ctx: Ctx, r: c.ProfileEdit) -> Reply:
 @handles(c.ProfileSet)
 def profile_set(ctx: Ctx, r: c.ProfileSet) -> Reply:
     placement = membership.update_profile(ctx.actor, r.values, ctx.today)
-    return present.profile_set(list(r.values), placement)
+    return present.profile_set(list(r.values), placement,
+                               membership.role_program(ctx.actor, r.values))
 
 
 @handles(c.Pause)

@@ -9,6 +9,7 @@ from bot.presenters.health import health_reply
 from bot.presenters.health_circle import circle_health_reply
 from bot.replies import Reply
 from circles.usecases import coordinators, insight, membership, placement, programs, rounds
+from circles.usecases import program_delete as program_delete_uc
 
 SETTING_COLUMNS = {"tz": "timezone", "weeks": "round_weeks", "repeat": "repeat_window",
                    "hours": "min_shared_hours"}
@@ -26,9 +27,9 @@ def program_create(ctx: Ctx, r: c.ProgramCreate) -> Reply:
 @handles(c.ProgramSet)
 def program_set(ctx: Ctx, r: c.ProgramSet) -> Reply:
     given = {k: v for k, v in sorted(c.request_fields(r).items()) if k != "name" and v is not None}
-    p = programs.update_program(ctx.actor, r.name,
+    u = programs.update_program(ctx.actor, r.name,
                                 {SETTING_COLUMNS.get(k, k): v for k, v in given.items()})
-    return present.program_updated(p.name, given)
+    return present.program_updated(u.name, given, u)
 
 
 @handles(c.ProgramOpen)
@@ -74,7 +75,8 @@ def coordinators_remove(ctx: Ctx, r: c.CoordinatorsRemove) -> Reply:
 
 @handles(c.RoundPreview)
 def round_preview(ctx: Ctx, r: c.RoundPreview) -> Reply:
-    return present.preview(rounds.preview_round(ctx.actor, r.program, ctx.today, r.seed))
+    return present.preview(rounds.preview_round(ctx.actor, r.program, ctx.today, r.seed,
+                                                fresh=bool(r.fresh)))
 
 
 @handles(c.RoundMove)
@@ -125,3 +127,11 @@ def coordinators_add(ctx: Ctx, r: c.CoordinatorsAdd) -> Reply:
 def coordinators_list(ctx: Ctx, r: c.CoordinatorsList) -> Reply:
     return present.coordinator_list(coordinators.coordinator_names(ctx.actor),
                                     ctx.who.has_workspace_admins)
+
+
+@handles(c.ProgramDelete)
+def program_delete(ctx: Ctx, r: c.ProgramDelete) -> Reply:
+    plan = program_delete_uc.program_to_delete(ctx.actor, r.name)
+    pending = membership.request_confirmation(ctx.actor, "program_delete",
+                                              {"program": plan.program_id})
+    return present.confirm_program_delete(plan, pending)

@@ -90,6 +90,20 @@ MESSAGES: dict[str, Callable[[dict[str, Any]], str]] = {
     "export_no_workspaces": lambda f: "This database has no workspaces yet, so there is nothing to export.",
     "export_workspace_ambiguous": lambda f: ("This database holds several workspaces; pick one with "
                                              f"--workspace ({', '.join(f['workspaces'])})."),
+    "role_needs_program": lambda f: ("A role belongs to a program, and you haven't joined one yet. Join "
+                                     'with it: `/circle join mentor program="Name"`.'),
+    "not_enrolled_in": lambda f: (f'You haven\'t joined "{f["program"]}". Your programs: '
+                                  f'{_names(f["programs"]) or "none yet"}.'),
+    "not_in_program": lambda f: (f'{f["name"]} hasn\'t joined "{f["program"]}", so they can\'t be '
+                                 "moved into its circles. They can `/circle join` it first."),
+    "program_running": lambda f: (f'Round {f["number"]} of "{f["name"]}" is running, so the program '
+                                  "can't be deleted now. End the round first (`/circle round end "
+                                  f'program="{f["name"]}"`), then delete it.'),
+    "no_such_circle_of_yours": lambda f: ("None of your circles fits "
+                                          + " and ".join(x for x in (
+                                              f'program "{f["program"]}"' if f["program"] else "",
+                                              f"circle {f['number']}" if f["number"] else "") if x)
+                                          + f". Your circles: {', '.join(f['circles'])}."),
 }
 
 

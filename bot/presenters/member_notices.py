@@ -5,6 +5,7 @@ from __future__ import annotations
 from bot.actions import GoalDone, GoalKeep
 from bot.ports import ALL_CAPABILITIES, Capabilities
 from bot.presenters.registry import presents
+from bot.presenters.why import waitlist_reason, why_text
 from bot.replies import Button, Reply
 from circles import notices as n
 
@@ -14,8 +15,9 @@ def circle_formed(x: n.CircleFormed, can: Capabilities = ALL_CAPABILITIES) -> Re
     lines = [f"Welcome to **{x.circle_name}**: {', '.join(x.member_names)}."]
     if x.mentor_name:
         lines.append(f"{x.mentor_name} is your mentor this round.")
-    if x.explanation:
-        lines.append(f"Why you were matched: {x.explanation}")
+    why = why_text(x.why) if x.why is not None else x.explanation
+    if why:
+        lines.append(f"Why you were matched: {why}")
     lines.append("Each week I'll post a prompt here; reply in its thread to answer." if can.threads
                  else "Each week I'll post a prompt here; answer it with its Answer button or "
                       "`/circle answer`.")
@@ -25,18 +27,22 @@ def circle_formed(x: n.CircleFormed, can: Capabilities = ALL_CAPABILITIES) -> Re
 
 @presents(n.Waitlisted)
 def waitlisted(x: n.Waitlisted) -> Reply:
-    return Reply(text=f"You're on the waitlist for the next round of {x.program_name}: {x.reason}")
+    return Reply(text=f"You're on the waitlist for the next round of {x.program_name}: "
+                      f"{waitlist_reason(x.reason)}.")
 
 
 @presents(n.MemberPlaced)
 def member_placed(x: n.MemberPlaced) -> Reply:
-    return Reply(text=f"Please welcome {x.member_name}, who joins this circle. {x.why}",
+    why = why_text(x.reason) if x.reason is not None else x.why
+    return Reply(text=f"Please welcome {x.member_name}, who joins this circle. {why}",
                  visibility="in_channel", tone="success", mentions=[x.mention])
 
 
 @presents(n.Rematched)
 def rematched(x: n.Rematched) -> Reply:
-    return Reply(text=f"You've been moved to **{x.circle_name}**. {x.explanation}")
+    why = why_text(x.why) if x.why is not None else x.explanation
+    return Reply(text=f"You've been moved to **{x.circle_name}**. Why: {why}" if why
+                 else f"You've been moved to **{x.circle_name}**.")
 
 
 @presents(n.GoalCheck)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from bot.actions import AnswerPrompt, Cancel, ConfirmLeave, EditProfile, ProfileForm, form_id
+from bot.presenters.why import waitlist_reason, why_text
 from bot.replies import Button, Field, Form, FormField, Reply, Section, ok
 from circles.rules import EXPERIENCE, MAX_DEPARTMENT
 from circles.usecases.membership import Joined, LeavePlan, ProfileView, Status
@@ -21,15 +22,30 @@ def placement_note(p: Placement | None) -> str:
     if p is None:
         return ""
     if p.circle_name is None:
-        return f" You're on the waitlist for the next round of {p.program_name}: {p.why}"
-    return f" You've joined **{p.circle_name}**, which had room: {p.why}"
+        return f" You're on the waitlist for the next round of {p.program_name}: {waitlist_reason(p.why)}."
+    why = why_text(p.reason) if p.reason is not None else p.why
+    return f" You've joined **{p.circle_name}**, which had room. Why: {why}"
+
+
+def role_field(p: ProfileView) -> list[FormField]:
+    """The role is per program: the form edits the one in the program joined last (and says
+    which); someone in no program yet has no role to set."""
+    if not p.roles:
+        return []
+    label = f"Role in {p.role_program}"[:45] if p.role_program else "Role"
+    return [FormField("role", label, "select", list(ROLE_LABELS.items()), p.role, True)]
+
+
+def roles_text(p: ProfileView | Status) -> str:
+    """"Mentor in Pods, Peer in Peer circles"."""
+    return ", ".join(f"{ROLE_LABELS.get(r.role, r.role)} in {r.program}" for r in p.roles)
 
 
 def profile_form(p: ProfileView) -> Form:
     avail = ", ".join(f"{d} {a}-{b}" for d, a, b in p.availability)
     fid, context = form_id(ProfileForm())
     return Form(fid, "Your circle profile", [
-        FormField("role", "Role", "select", list(ROLE_LABELS.items()), p.role, True),
+        *role_field(p),
         FormField("experience", f"Experience ({EXPERIENCE.lo} new … {EXPERIENCE.hi} expert)",
                   "select", [(str(i), str(i)) for i in range(EXPERIENCE.lo, EXPERIENCE.hi + 1)], str(p.experience), True),
         FormField("department", "Team or department", initial=p.department,
@@ -47,14 +63,19 @@ def profile_form(p: ProfileView) -> Form:
 
 
 def joined(j: Joined, profile: ProfileView) -> Reply:
-    where = f' in "{j.program_name}"' if j.program_name else ""
+    where = f' "{j.program_name}"' if j.program_name else ""
     role = ROLE_LABELS[j.role].lower()
     if j.already:
         return Reply(text=f"You've already joined{where} as {role}. "
                           "Use `/circle profile` to review your profile.", tone="warning")
+    others = [r for r in profile.roles if r.program != j.program_name]
+    elsewhere = (" Your role in " + ", ".join(f"{r.program} stays {ROLE_LABELS.get(r.role, r.role).lower()}"
+                                              for r in others) + ".") if others else ""
     if j.returning:
-        return ok(f"Welcome back! You joined{where} as {role}.{placement_note(j.placement)}")
-    return Reply(text=f"Welcome! You joined{where} as {role}. "
+        note = placement_note(j.placement) or " You'll be matched when the next round is formed."
+        hello = "Welcome back! " if j.welcome_back else ""
+        return ok(f"{hello}You joined{where} as {role}.{elsewhere}{note}")
+    return Reply(text=f"Welcome! You joined{where} as {role}.{elsewhere} "
                       "Tell us a little about yourself so we can match you well.",
                  tone="success", form=profile_form(profile),
                  buttons=[Button("Fill in my profile", *EditProfile().encode(), "primary")])
@@ -62,7 +83,8 @@ def joined(j: Joined, profile: ProfileView) -> Reply:
 
 def profile(p: ProfileView) -> Reply:
     fields = [
-        Field("Role", ROLE_LABELS.get(p.role, p.role)), Field("Experience", f"{p.experience}/5"),
+        Field("Role", roles_text(p) or "not in a program yet"),
+        Field("Experience", f"{p.experience}/5"),
         Field("Department", p.department or "—"), Field("Time zone", p.timezone),
         Field("Interests", ", ".join(p.interests) or "—", False),
         Field("Goals", ", ".join(p.goals) or "—", False),
@@ -71,8 +93,11 @@ def profile(p: ProfileView) -> Reply:
         Field("Availability", ", ".join(f"{d} {a}-{b}" for d, a, b in p.availability) or "not set",
               False),
     ]
-    if p.role == "mentor":
-        fields.append(Field("Mentee capacity", str(p.mentor_capacity)))
+    mentoring = [r for r in p.roles if r.role == "mentor"]
+    if mentoring:
+        fields.append(Field("Mentee capacity", ", ".join(
+            f"{r.mentor_capacity} in {r.program}" if len(p.roles) > 1 else str(r.mentor_capacity)
+            for r in mentoring)))
     if p.never_with:
         fields.append(Field("Never matched with", ", ".join(p.never_with), False))
     return Reply(text="Only you can see this.", title="Your profile", fields=fields,
@@ -88,10 +113,11 @@ PROFILE_WORDS = {"avoid": "never with", "mentor_capacity": "mentor capacity",
                  "timezone": "time zone"}
 
 
-def profile_set(keys: list[str], placement: Placement | None) -> Reply:
-    names = sorted(PROFILE_WORDS.get(k, k) for k in keys)
+def profile_set(keys: list[str], placement: Placement | None, program: str | None = None) -> Reply:
+    names = sorted(PROFILE_WORDS.get(k, k) for k in keys if k != "program")
     listed = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
-    return ok(f"Saved your {listed}.{placement_note(placement)}")
+    where = f" for {program} (your other programs keep theirs)" if program else ""
+    return ok(f"Saved your {listed}{where}.{placement_note(placement)}")
 
 
 def profile_saved(placement: Placement | None) -> Reply:
@@ -135,6 +161,8 @@ def status_sections(st: Status) -> list[Section]:
     else:
         sections.append(Section("You'll be placed in a circle when the next round is published.",
                                 "My circles"))
+    if st.roles:
+        sections.append(Section(roles_text(st), "My programs"))
     if st.prompt:
         state = "answered ✓" if st.answered else "not answered yet"
         sections.append(Section(f"{st.prompt.text} ({state})", f"Week {st.prompt.cycle} prompt"))

@@ -5,11 +5,20 @@ from __future__ import annotations
 from typing import Any
 
 from bot import commands as c
-from bot.actions import Cancel, ConfirmRematch, ConfirmRoundEnd, PublishRound, ReshuffleRound
+from bot.actions import (
+    Cancel,
+    ConfirmProgramDelete,
+    ConfirmRematch,
+    ConfirmRoundEnd,
+    PublishRound,
+    ReshuffleRound,
+)
 from bot.presenters.formatting import counted
+from bot.presenters.why import why_text
 from bot.replies import Button, Reply, Section, error, ok
 from circles.usecases.placement import Rematched, RematchPlan
-from circles.usecases.programs import CustomPrompt, ProgramView
+from circles.usecases.program_delete import DeletePlan
+from circles.usecases.programs import CustomPrompt, ProgramUpdate, ProgramView
 from circles.usecases.rounds import Ended, EndPlan, Moved, Published, RoundView
 
 
@@ -43,9 +52,33 @@ def setting(key: str, value: Any) -> str:
     return f"{label} {value}"
 
 
-def program_updated(name: str, given: dict[str, Any]) -> Reply:
+SCHEDULE_SETTINGS = ("cadence", "day", "time", "tz", "weeks")
+DAY_NAMES = {"mon": "Monday", "tue": "Tuesday", "wed": "Wednesday", "thu": "Thursday",
+             "fri": "Friday", "sat": "Saturday", "sun": "Sunday"}
+
+
+def program_updated(name: str, given: dict[str, Any], u: ProgramUpdate | None = None) -> Reply:
+    """Say exactly what changes now and what waits for the next round."""
     shown = ", ".join(setting(k, v) for k, v in given.items())
-    return ok(f'Updated "{name}": {shown}. It applies from the next round preview.')
+    text = f'Updated "{name}": {shown}.'
+    if u is None or (u.running_round is None and u.draft_round is None):
+        return ok(text + " It applies from the next round preview.")
+    if u.running_round is not None:
+        if u.kept is not None:
+            t = u.kept
+            when = (f"{t.cadence} on {DAY_NAMES.get(t.day, t.day)} at {t.time} "
+                    f"({'each circle’s local time' if t.timezone == 'member-local' else t.timezone})")
+            text += (f" Round {u.running_round} is running: it keeps its schedule ({when}) and "
+                     "its end date until it ends; the new schedule starts with the next round.")
+        if any(k not in SCHEDULE_SETTINGS for k in given):
+            text += (f" The circles of round {u.running_round} stay as they are; people who join "
+                     "it late are placed with the new matching settings from now on.")
+    if u.draft_round is not None:
+        text += (f" Draft round {u.draft_round} was formed with the old settings: "
+                 "`/circle round preview fresh` forms it again with the new ones.")
+    else:
+        text += " New circles use the new settings from the next round preview."
+    return ok(text)
 
 
 def enrolment(name: str, open_: bool) -> Reply:
@@ -91,7 +124,8 @@ def round_reply(rv: RoundView, title: str) -> Reply:
     sections = []
     for circle in rv.circles:
         names = ", ".join(n + (" (mentor)" if role == "mentor" else "") for n, role in circle.members)
-        sections.append(Section(f"{names}\n_{circle.explanation}_ · match score {circle.score:.1f}",
+        why = why_text(circle.why) if circle.why is not None else circle.explanation
+        sections.append(Section(f"{names}\n_{why}_ · match score {circle.score:.1f}",
                                 f"Circle {circle.number}"))
     text = (f"{counted(len(rv.circles), 'circle')}. Match score {rv.score:.1f}: the higher, the "
             "more the members share interests, goals, skills and free time (compare it between "
@@ -116,14 +150,42 @@ def optimality_line(rv: RoundView) -> str:
 def preview(rv: RoundView) -> Reply:
     reply = round_reply(rv, f'Draft round {rv.number} of "{rv.program_name}"')
     reply.text += optimality_line(rv)
-    reply.text += "\nAdjust with `/circle round move @member to N`, then publish."
-    reply.buttons = [Button("Publish", *PublishRound(rv.program_id).encode(), "primary"),
-                     Button("Reshuffle", *ReshuffleRound(rv.program_id).encode())]
+    if rv.kept:
+        reply.text += (f"\nThis is your adjusted draft ({counted(rv.moves, 'move')} by hand), "
+                       "unchanged. To form it again from scratch and drop the moves, use "
+                       "`/circle round preview fresh` or press Start over.")
+    else:
+        reply.text += "\nAdjust with `/circle round move @member to N`, then publish."
+    again = (Button("Start over", *ReshuffleRound(rv.program_id).encode()) if rv.moves
+             else Button("Reshuffle", *ReshuffleRound(rv.program_id).encode()))
+    reply.buttons = [Button("Publish", *PublishRound(rv.program_id).encode(), "primary"), again]
     return reply
 
 
+def _bounds(m: Moved) -> list[str]:
+    """What a move left outside the program's circle size (allowed, but said)."""
+    out = []
+    lo, hi = m.min_size, m.max_size
+    if hi and m.target_size > hi:
+        out.append(f"circle {m.circle_number} now has {m.target_size} people, above the "
+                   f"maximum of {hi}")
+    if m.source_number is not None and lo and m.source_size < lo:
+        out.append(f"circle {m.source_number} now has {counted(m.source_size, 'person', 'people')}, "
+                   f"below the minimum of {lo}")
+    return out
+
+
 def moved(m: Moved) -> Reply:
-    return ok(f"Moved {m.name} to circle {m.circle_number} in the draft.")
+    text = f"Moved {m.name} to circle {m.circle_number} in the draft."
+    if m.removed_circle is not None:
+        text += (f" Circle {m.removed_circle} was left empty, so I took it out of the draft "
+                 "(the circles after it moved up one number).")
+    broken = _bounds(m)
+    if broken:
+        text += (" Heads up: " + "; ".join(broken) + ". That's allowed: publish it like this, "
+                 "move someone back, or start over with `/circle round preview fresh`.")
+        return Reply(text=text, tone="warning")
+    return ok(text)
 
 
 def published(p: Published) -> Reply:
@@ -146,8 +208,27 @@ def confirm_round_end(plan: EndPlan, pending_id: int) -> Reply:
                           Button("Keep it running", *Cancel(pending_id).encode())])
 
 
+def confirm_program_delete(plan: DeletePlan, pending_id: int) -> Reply:
+    what = []
+    if plan.rounds:
+        what.append(f"its {counted(plan.rounds, 'past round')} (circles, answers, check-ins and pulses)")
+    if plan.members:
+        what.append(f"{counted(plan.members, 'enrolment')}")
+    also = (" with " + " and ".join(what)) if what else ""
+    return Reply(text=f'Delete "{plan.name}"{also}? This can\'t be undone. Members\' goals and '
+                      "their other programs stay.",
+                 tone="warning",
+                 buttons=[Button("Delete it", *ConfirmProgramDelete(pending_id).encode(), "danger"),
+                          Button("Keep it", *Cancel(pending_id).encode())])
+
+
+def program_deleted(name: str) -> Reply:
+    return ok(f'Deleted "{name}" and everything in it.')
+
+
 def confirm_rematch(plan: RematchPlan, pending_id: int) -> Reply:
-    return Reply(text=f"Move {plan.member_name} from {plan.source_name} to {plan.target_name}? {plan.why}",
+    why = why_text(plan.reason) if plan.reason is not None else plan.why
+    return Reply(text=f"Move {plan.member_name} from {plan.source_name} to {plan.target_name}? {why}",
                  tone="warning",
                  buttons=[Button("Move them", *ConfirmRematch(pending_id).encode(), "primary"),
                           Button("Cancel", *Cancel(pending_id).encode())])

@@ -2,9 +2,17 @@
 
 from __future__ import annotations
 
-from bot.actions import AnswerForm, PulseComment, PulseCommentForm, form_id
+from bot.actions import (
+    AnswerForm,
+    Cancel,
+    ChooseCircle,
+    PulseComment,
+    PulseCommentForm,
+    form_id,
+)
 from bot.replies import Button, Form, FormField, Reply, ok
 from circles.usecases.weekly import Answer, PromptRef, Rated, Recorded
+from circles.usecases.which_circle import CircleOption
 
 CHECKIN_WORDS = {"met": "you met", "not_yet": "you haven't met yet",
                  "skipped": "your circle didn't meet this week"}
@@ -47,3 +55,12 @@ def pulse_comment_form(circle_id: int, cycle: int) -> Reply:
 
 def comment_saved() -> Reply:
     return ok("Thanks for the comment.")
+
+
+def choose_circle(options: list[CircleOption], pending_id: int) -> Reply:
+    """You're in more than one circle: which one is this for? One button per circle."""
+    return Reply(text="You're in more than one circle. Which one is this for? (Next time you can "
+                      'say it in the command, e.g. `program="Name"` or `circle=N`.)',
+                 tone="warning",
+                 buttons=[Button(o.name[:75], *ChooseCircle(pending_id, o.circle_id).encode())
+                          for o in options] + [Button("Cancel", *Cancel(pending_id).encode())])

@@ -15,10 +15,11 @@ from circles.model import Member, PairHistory, Profile, Program, ProgramMember, 
 from circles.rules import MENTOR_KINDS, is_paused
 
 
-def program_candidates(session: Session, program: Program, today: dt.date) -> list[tuple[Member, Profile]]:
-    """Who should be matched: enrolled in the program, not paused."""
+def program_candidates(session: Session, program: Program,
+                       today: dt.date) -> list[tuple[Member, Profile, ProgramMember]]:
+    """Who should be matched: enrolled in the program (with their role in it), not paused."""
     rows = session.execute(
-        select(Member, Profile)
+        select(Member, Profile, ProgramMember)
         .join(ProgramMember, ProgramMember.member_id == Member.id)
         .join(Profile, Profile.member_id == Member.id)
         .where(
@@ -28,11 +29,22 @@ def program_candidates(session: Session, program: Program, today: dt.date) -> li
         )
         .order_by(Member.id)
     ).all()
-    return [(m, p) for m, p in rows if not is_paused(m.paused_until, today)]
+    return [(m, p, e) for m, p, e in rows if not is_paused(m.paused_until, today)]
 
 
-def to_candidate(m: Member, p: Profile, kind: str, ref: dt.date) -> matching.Candidate:
-    role = p.role if p.role in ("mentor", "mentee") else "peer"
+def enrolment(session: Session, program: Program, member_id: int) -> ProgramMember | None:
+    """A member's enrolment in one program: where their role and mentor capacity live."""
+    return session.scalar(select(ProgramMember).where(
+        ProgramMember.workspace_id == program.workspace_id, ProgramMember.program_id == program.id,
+        ProgramMember.member_id == member_id))
+
+
+def to_candidate(m: Member, p: Profile, kind: str, ref: dt.date,
+                 e: ProgramMember | None = None) -> matching.Candidate:
+    """The matcher's view of one member in one program: the role and capacity come from the
+    enrolment in that program (a peer when there is none), the rest from the profile."""
+    given = e.role if e is not None else "peer"
+    role = given if given in ("mentor", "mentee") else "peer"
     if kind in MENTOR_KINDS and role == "peer":
         role = "mentor" if p.experience >= 4 else "mentee"
     return matching.Candidate(
@@ -46,7 +58,7 @@ def to_candidate(m: Member, p: Profile, kind: str, ref: dt.date) -> matching.Can
         skills_wanted=frozenset(p.skills_wanted or ()),
         availability=utc_slots(p.availability or (), p.timezone, ref),
         never_with=frozenset(int(x) for x in (p.never_with or ())),
-        capacity=p.mentor_capacity if role == "mentor" else 1,
+        capacity=(e.mentor_capacity if e is not None else 3) if role == "mentor" else 1,
     )
 
 

@@ -15,6 +15,8 @@ from circles.rules import MAX_PAUSE_DAYS, is_paused
 from circles.usecases import goals as goals_uc
 from circles.usecases.context import Actor, audit, find_member, get_profile
 from circles.usecases.departures import membership_ended
+from circles.usecases.enrolments import RoleView, enrolment_to_change, roles
+from circles.usecases.matchmaking import enrolment
 from circles.usecases.memberships import active_memberships, circle_members
 from circles.usecases.placement import Placement, place_late_joiner
 from circles.usecases.programs import programs, resolve_program
@@ -28,11 +30,13 @@ class Joined:
     already: bool
     returning: bool  # they had a profile before: placed (or waitlisted) at once
     placement: Placement | None
+    welcome_back: bool = False  # they had left (or never finished joining) and came back
 
 
 def join(actor: Actor, role: str, program_name: str, today: dt.date,
          timezone: str | None = None) -> Joined:
-    """Enrol a member (and set their role); a returning member is placed at once."""
+    """Enrol a member in a program with a role in that program (their role elsewhere stays);
+    a returning member is placed at once."""
     session, ws, m = actor.session, actor.workspace, actor.member
     profile = get_profile(session, m)
     program = None
@@ -40,18 +44,19 @@ def join(actor: Actor, role: str, program_name: str, today: dt.date,
         program = resolve_program(session, ws, program_name, open_only=True)
     elif program_name:
         resolve_program(session, ws, program_name)
-    already = m.enrolled and profile.role == role
-    if program is not None:
-        existing = session.scalar(select(ProgramMember).where(
-            ProgramMember.workspace_id == ws.id, ProgramMember.program_id == program.id,
-            ProgramMember.member_id == m.id))
-        already = already and existing is not None
-        if existing is None:  # a racing "join" may insert it first: that is the same join
-            insert_once(session, ProgramMember(workspace_id=ws.id, program_id=program.id,
-                                               member_id=m.id, joined_at=actor.now), lambda: None)
+    existing = enrolment(session, program, m.id) if program is not None else None
+    already = m.enrolled and (existing.role == role if existing is not None else program is None)
+    if program is not None and existing is None:
+        # a racing "join" may insert it first: that is the same join
+        existing, _ = insert_once(session, ProgramMember(workspace_id=ws.id, program_id=program.id,
+                                                         member_id=m.id, role=role,
+                                                         joined_at=actor.now),
+                                  lambda: enrolment(session, program, m.id))
+    if existing is not None:
+        existing.role = role
     name = program.name if program else None
+    came_back = not m.enrolled
     m.enrolled = True
-    profile.role = role
     audit(session, ws.id, m.id, "member.joined",
           {"role": role, "program": program.id if program else None})
     if already:
@@ -59,8 +64,8 @@ def join(actor: Actor, role: str, program_name: str, today: dt.date,
     if timezone and profile.timezone == "UTC":
         profile.timezone = timezone
     returning = bool(profile.interests or profile.goals or profile.skills_offered)
-    placement = place_late_joiner(actor, today) if returning else None
-    return Joined(name, role, False, returning and placement is not None, placement)
+    placement = place_late_joiner(actor, today, program.id if program else None) if returning else None
+    return Joined(name, role, False, returning, placement, came_back and returning)
 
 
 @dataclass(frozen=True)
@@ -76,6 +81,8 @@ class ProfileView:
     availability: list[tuple[str, int, int]]
     mentor_capacity: int
     never_with: list[str]  # display names
+    roles: tuple[RoleView, ...] = ()  # one per program joined; role/capacity above: the latest
+    role_program: str | None = None  # the program ``role`` is for (the latest joined)
 
 
 def profile(actor: Actor) -> ProfileView:
@@ -83,20 +90,45 @@ def profile(actor: Actor) -> ProfileView:
     names = sorted(actor.session.scalars(select(Member.display_name).where(
         Member.workspace_id == actor.workspace.id, Member.id.in_(p.never_with or [])))) \
         if p.never_with else []
-    return ProfileView(p.role, p.experience, p.department or "", p.timezone, list(p.interests),
-                       list(p.goals), list(p.skills_offered), list(p.skills_wanted),
-                       [tuple(x) for x in p.availability], p.mentor_capacity, names)  # type: ignore[misc]
+    mine = tuple(roles(actor.session, actor.member))
+    latest = mine[-1] if mine else RoleView("", "peer", 3)
+    return ProfileView(latest.role, p.experience, p.department or "", p.timezone,
+                       list(p.interests), list(p.goals), list(p.skills_offered),
+                       list(p.skills_wanted), [tuple(x) for x in p.availability],  # type: ignore[misc]
+                       latest.mentor_capacity, names, mine, latest.program or None)
 
 
-def update_profile(actor: Actor, values: dict[str, Any], today: dt.date) -> Placement | None:
-    """Save profile fields; a member who joined mid-round is then placed (or waitlisted)."""
+ENROLMENT_FIELDS = ("role", "mentor_capacity")
+
+
+def update_profile(actor: Actor, values: dict[str, Any], today: dt.date,
+                   strict: bool = True) -> Placement | None:
+    """Save profile fields; a member who joined mid-round is then placed (or waitlisted).
+    ``role`` and ``mentor_capacity`` go to one enrolment: ``program``'s, or the latest."""
     values = dict(values)
+    program_name = values.pop("program", "")
     if "avoid" in values:
         values["never_with"] = _resolve_avoid(actor, values.pop("avoid"))
+    per_program = {k: values.pop(k) for k in ENROLMENT_FIELDS if k in values}
+    if per_program and not strict and not roles(actor.session, actor.member):
+        per_program = {}  # the form of someone in no program yet (no role to set there)
+    if per_program:
+        _, e = enrolment_to_change(actor.session, actor.member, program_name)
+        for key, value in per_program.items():
+            setattr(e, key, value)
     prof: Profile = get_profile(actor.session, actor.member)
     for key, value in values.items():
         setattr(prof, key, value)
     return place_late_joiner(actor, today)
+
+
+def role_program(actor: Actor, values: dict[str, Any]) -> str | None:
+    """Which program a role or capacity change in ``values`` went to, for the reply of someone
+    in several programs (with one, there is nothing to tell apart)."""
+    if not any(k in values for k in ENROLMENT_FIELDS) or len(roles(actor.session, actor.member)) < 2:
+        return None
+    p, _ = enrolment_to_change(actor.session, actor.member, values.get("program", ""))
+    return p.name
 
 
 def _resolve_avoid(actor: Actor, refs: list[Any]) -> list[int]:
@@ -197,6 +229,7 @@ class Status:
     prompt: PromptRef | None
     answered: bool
     goals: list[goals_uc.GoalView]
+    roles: tuple[RoleView, ...] = ()  # the programs joined and the role in each
 
 
 def status(actor: Actor, today: dt.date) -> Status:
@@ -208,5 +241,6 @@ def status(actor: Actor, today: dt.date) -> Status:
     answered = ref is not None and session.scalar(select(Response.id).where(
         Response.prompt_post_id == ref.post_id, Response.member_id == m.id)) is not None
     return Status(m.enrolled, m.paused_until if is_paused(m.paused_until, today) else None,
-                  circles, ref, answered, goals_uc.goals(actor, open_only=True))
+                  circles, ref, answered, goals_uc.goals(actor, open_only=True),
+                  tuple(roles(session, m)))
 

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from circles import matching, notices
 from circles.errors import DomainError
+from circles.matching.explain import Why
 from circles.model import (
     Circle,
     Member,
@@ -22,12 +23,14 @@ from circles.model import (
     ProgramMember,
     Round,
 )
+from circles.notices import MemberMoved
 from circles.outbox import enqueue
 from circles.rules import MENTOR_KINDS, PAIR_KINDS, is_paused
 from circles.usecases.context import Actor, audit, find_member, get_profile
 from circles.usecases.departures import episode_key, membership_ended
-from circles.usecases.matchmaking import latest_round, match_settings, to_candidate
+from circles.usecases.matchmaking import enrolment, latest_round, match_settings, to_candidate
 from circles.usecases.memberships import active_memberships, circle_members
+from circles.usecases.why import circle_why
 
 
 @dataclass(frozen=True)
@@ -36,7 +39,8 @@ class Placement:
 
     program_name: str
     circle_name: str | None
-    why: str
+    why: str  # the waitlist reason (empty when placed: see ``reason``)
+    reason: Why | None = None  # placed: their own reason, from the circle's members now
 
 
 def seats(program: Program) -> int:
@@ -80,17 +84,20 @@ def best_circle_for(session: Session, m: Member, program: Program, rnd: Round, t
     options: dict[int, list[matching.Candidate]] = {cid: [] for cid in open_ids}
     if open_ids:
         rows = session.execute(
-            select(Membership.circle_id, Member, Profile)
+            select(Membership.circle_id, Member, Profile, ProgramMember)
             .join(Member, Member.id == Membership.member_id)
             .join(Profile, and_(Profile.member_id == Member.id,
                                 Profile.workspace_id == Member.workspace_id))
+            .outerjoin(ProgramMember, and_(ProgramMember.member_id == Member.id,
+                                           ProgramMember.program_id == program.id))
             .where(Membership.workspace_id == rnd.workspace_id, Membership.active.is_(True),
                    Membership.circle_id.in_(open_ids))
             .order_by(Membership.circle_id, Member.id)
         ).all()
-        for cid, x, prof in rows:
-            options[cid].append(to_candidate(x, prof, program.kind, today))
-    me = to_candidate(m, get_profile(session, m), program.kind, today)
+        for cid, x, prof, e in rows:
+            options[cid].append(to_candidate(x, prof, program.kind, today, e))
+    me = to_candidate(m, get_profile(session, m), program.kind, today,
+                      enrolment(session, program, m.id))
     return matching.place_late_joiner(
         me, options, match_settings(program, rnd.seed),
         _my_recent_pairs(session, m, program, rnd.number))
@@ -131,10 +138,12 @@ def join_circle(session: Session, m: Member, circle: Circle, role: str) -> None:
             "invite", f"circle:{circle.id}", {"circle_id": circle.id, "users": [m.external_id]})
 
 
-def place_late_joiner(actor: Actor, today: dt.date) -> Placement | None:
+def place_late_joiner(actor: Actor, today: dt.date,
+                      program_id: int | None = None) -> Placement | None:
     """Someone enrolled (or finished their profile) while a round is running: put them into
     the best circle with room, or on the waitlist with the reason. None when there is nothing
-    to do (no active round, paused, or already placed)."""
+    to do (no active round, paused, or already placed). ``program_id`` limits it to the
+    program just joined (joining a second program must not place them in the first)."""
     session, m = actor.session, actor.member
     if not m.enrolled or is_paused(m.paused_until, today):
         return None
@@ -145,6 +154,8 @@ def place_late_joiner(actor: Actor, today: dt.date) -> Placement | None:
     ).all()
     in_circles = {c.round_id for c, _ in active_memberships(session, m)}
     for program in enrolled:
+        if program_id is not None and program.id != program_id:
+            continue
         rnd = latest_round(session, program, "active")
         if rnd is None or rnd.id in in_circles:
             continue
@@ -156,11 +167,13 @@ def place_late_joiner(actor: Actor, today: dt.date) -> Placement | None:
         target = session.get(Circle, target_id)
         assert target is not None
         join_circle(session, m, target, "mentee" if program.kind in MENTOR_KINDS else "peer")
+        session.flush()
         rnd.waitlist = {k: v for k, v in rnd.waitlist.items() if k != str(m.id)}
+        reason = circle_why(session, program, target, today, newcomer=m)
         notices.to_circle(session, m.workspace_id, target.id, f"joined:{target.id}:{m.id}",
-                          notices.MemberPlaced(m.display_name, m.external_id, why))
+                          notices.MemberPlaced(m.display_name, m.external_id, "", reason))
         audit(session, m.workspace_id, m.id, "member.placed_late", {"circle": target.id})
-        return Placement(program.name, target.name, why)
+        return Placement(program.name, target.name, "", reason)
     return None
 
 
@@ -185,7 +198,8 @@ class RematchPlan:
     source_name: str
     target_id: int
     target_name: str
-    why: str
+    why: str  # the matcher's note (kept for callers); ``reason`` is what people are shown
+    reason: Why | None = None  # their own reason to join the target, from its members now
 
 
 def rematch_target(actor: Actor, external_id: str | None, name: str | None,
@@ -196,7 +210,7 @@ def rematch_target(actor: Actor, external_id: str | None, name: str | None,
     current = active_memberships(session, m)
     if not current:
         raise DomainError("rematch_not_in_circle", name=m.display_name)
-    circle, _ = current[0]
+    circle, ms = current[0]
     rnd = session.get(Round, circle.round_id)
     program = session.get(Program, rnd.program_id) if rnd else None
     assert rnd is not None and program is not None
@@ -207,13 +221,16 @@ def rematch_target(actor: Actor, external_id: str | None, name: str | None,
         raise DomainError("no_fitting_circle", name=m.display_name, why=why)
     target = session.get(Circle, target_id)
     assert target is not None
-    return RematchPlan(m.id, m.display_name, circle.id, circle.name, target.id, target.name, why)
+    reason = circle_why(session, program, target, today, newcomer=m, newcomer_role=ms.role)
+    return RematchPlan(m.id, m.display_name, circle.id, circle.name, target.id, target.name, why,
+                       reason)
 
 
 @dataclass(frozen=True)
 class Rematched:
     member_name: str
     circle_name: str
+    moved: MemberMoved | None = None  # the fact the platforms act on (leave the old space)
 
 
 def move_member(actor: Actor, member_id: int, source_id: int, target_id: int) -> Rematched:
@@ -228,19 +245,22 @@ def move_member(actor: Actor, member_id: int, source_id: int, target_id: int) ->
                                                  Membership.active.is_(True)))
     if ms is None:
         raise DomainError("already_left", name=m.display_name, circle=source.name)
-    _still_possible(session, m, target)
+    rnd, program = _still_possible(session, m, target)
     ms.active = False
     membership_ended(session, m, source)
     join_circle(session, m, target, ms.role)
+    session.flush()
     notices.to_member(session, m.workspace_id, m.id, m.external_id,
                       f"rematch:{m.id}:{source.id}:{target.id}",
-                      notices.Rematched(target.name, target.explanation or ""))
+                      notices.Rematched(target.name, "", circle_why(
+                          session, program, target, rnd.starts_on, newcomer=m)))
     audit(session, m.workspace_id, None, "member.rematched",
           {"member": m.id, "from": source.id, "to": target.id})
-    return Rematched(m.display_name, target.name)
+    return Rematched(m.display_name, target.name,
+                     notices.MemberMoved(m.id, m.external_id, source.id, target.id))
 
 
-def _still_possible(session: Session, m: Member, target: Circle) -> None:
+def _still_possible(session: Session, m: Member, target: Circle) -> tuple[Round, Program]:
     """A rematch is confirmed some time after it was proposed: under the circles' row lock,
     check the round is still running and the target still has a seat, and explain if not."""
     lock_circles(session, target.round_id)
@@ -255,3 +275,4 @@ def _still_possible(session: Session, m: Member, target: Circle) -> None:
         Membership.active.is_(True))) or 0
     if seated >= seats(program):
         raise DomainError("rematch_target_full", name=m.display_name, circle=target.name)
+    return rnd, program

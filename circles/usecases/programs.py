@@ -9,8 +9,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from circles.errors import DomainError
-from circles.model import Program, Prompt, Workspace
+from circles.model import Program, Prompt, Round, Workspace
 from circles.rules import PAIR_KINDS
+from circles.timing import Timing, keep_timing
 from circles.usecases.context import Actor, audit
 
 
@@ -95,11 +96,34 @@ def set_enrolment(actor: Actor, name: str, open_: bool) -> Program:
     return p
 
 
-def update_program(actor: Actor, name: str, changes: dict[str, Any]) -> Program:
-    """Change a program's settings; weights merge into the ones already set."""
+SCHEDULE_COLUMNS = ("cadence", "day", "time", "timezone", "round_weeks")
+
+
+@dataclass(frozen=True)
+class ProgramUpdate:
+    """What a settings change does now: the running round keeps its timing (``kept``, when the
+    schedule changed) and its circles; a draft already formed keeps the old settings."""
+
+    name: str
+    running_round: int | None = None
+    kept: Timing | None = None
+    draft_round: int | None = None
+
+
+def update_program(actor: Actor, name: str, changes: dict[str, Any]) -> ProgramUpdate:
+    """Change a program's settings; weights merge into the ones already set. A running
+    round's schedule is frozen first, so it never moves under a running round (a check-in
+    after the next prompt); the new schedule starts with the next round."""
     p = program(actor, name)
     if not changes:
         raise DomainError("nothing_to_change")
+    running = _latest(actor, p, "active")
+    draft = _latest(actor, p, "draft")
+    kept = None
+    if running is not None:
+        kept = keep_timing(p, running)
+        if not any(k in changes for k in SCHEDULE_COLUMNS):
+            kept = None
     changes = dict(changes)
     if "weights" in changes:
         changes["weights"] = {**(p.weights or {}), **changes["weights"]}
@@ -109,7 +133,14 @@ def update_program(actor: Actor, name: str, changes: dict[str, Any]) -> Program:
             p.min_size, p.max_size = lo, hi
     for key, value in changes.items():
         setattr(p, key, value)
-    return p
+    return ProgramUpdate(p.name, running.number if running else None, kept,
+                         draft.number if draft else None)
+
+
+def _latest(actor: Actor, p: Program, status: str) -> Round | None:
+    return actor.session.scalar(select(Round).where(
+        Round.workspace_id == p.workspace_id, Round.program_id == p.id, Round.status == status)
+        .order_by(Round.number.desc()).limit(1))
 
 
 def add_prompt(actor: Actor, program_name: str, text: str) -> Program:

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import random
 from dataclasses import dataclass, replace
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from circles import clock, matching, notices, survey
 from circles.errors import DomainError
+from circles.matching.explain import Why
 from circles.model import Circle, Goal, Member, Membership, PairHistory, Program, Round
 from circles.outbox import enqueue
+from circles.timing import keep_timing
 from circles.usecases.context import Actor, find_member
 from circles.usecases.matchmaking import (
+    enrolment,
     latest_round,
     match_settings,
     program_candidates,
@@ -22,6 +26,7 @@ from circles.usecases.matchmaking import (
     to_candidate,
 )
 from circles.usecases.programs import program, program_by_id
+from circles.usecases.why import round_whys
 
 
 @dataclass(frozen=True)
@@ -31,6 +36,7 @@ class CircleView:
     explanation: str
     score: float
     members: list[tuple[str, str]]  # (display name, role)
+    why: Why | None = None  # from the circle's members now (``explanation``: stored at forming)
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,8 @@ class RoundView:
     broken_rules: list[str]
     waitlist: list[tuple[str, str]]  # (display name, reason)
     optimality: matching.Optimality | None = None  # set by a fresh preview only
+    moves: int = 0  # manual moves made in this draft
+    kept: bool = False  # an adjusted draft shown as it is, not formed again
 
 
 def round_members(session: Session, rnd: Round) -> dict[int, list[tuple[Member, Membership]]]:
@@ -62,14 +70,17 @@ def round_members(session: Session, rnd: Round) -> dict[int, list[tuple[Member, 
 
 def round_view(session: Session, p: Program, rnd: Round) -> RoundView:
     members = round_members(session, rnd)
+    whys = round_whys(session, p, rnd)
     circles = [CircleView(c.number, c.name, c.explanation, c.score,
-                          [(m.display_name, ms.role) for m, ms in members.get(c.id, [])])
+                          [(m.display_name, ms.role) for m, ms in members.get(c.id, [])],
+                          whys.get(c.id))
                for c in rnd.circles]
     ids = [int(k) for k in rnd.waitlist]
     names = dict(session.execute(select(Member.id, Member.display_name).where(
         Member.workspace_id == p.workspace_id, Member.id.in_(ids))).all()) if ids else {}
     waitlist = [(names.get(int(k), k), why) for k, why in rnd.waitlist.items()]
-    return RoundView(p.id, p.name, rnd.number, rnd.score, circles, list(rnd.broken_rules), waitlist)
+    return RoundView(p.id, p.name, rnd.number, rnd.score, circles, list(rnd.broken_rules), waitlist,
+                     rnd.moves or 0)
 
 
 def _delete_round(session: Session, rnd: Round) -> None:
@@ -82,11 +93,15 @@ def _delete_round(session: Session, rnd: Round) -> None:
 
 
 def preview_round(actor: Actor, program_name: str, today: dt.date, seed: int | None = None,
-                  program_id: int | None = None) -> RoundView:
-    """Form (or re-form) the draft round for a program."""
+                  program_id: int | None = None, fresh: bool = False) -> RoundView:
+    """Form (or re-form) the draft round for a program. A draft a coordinator adjusted with
+    `round move` is shown as it is: forming it again would silently drop the moves, so that
+    takes an explicit ``fresh``."""
     session = actor.session
     p = program_by_id(actor, program_id) if program_id is not None else program(actor, program_name)
     draft = latest_round(session, p, "draft")
+    if draft is not None and draft.moves and not fresh:
+        return dataclasses.replace(round_view(session, p, draft), kept=True)
     if draft is not None:
         _delete_round(session, draft)
     last = latest_round(session, p)
@@ -96,10 +111,10 @@ def preview_round(actor: Actor, program_name: str, today: dt.date, seed: int | N
         raise DomainError("too_few_members", program=p.name, count=len(people))
     seed = seed if seed is not None else random.Random(f"{p.id}:{number}").randrange(2**31)
     result = matching.form_circles(
-        [to_candidate(m, prof, p.kind, today) for m, prof in people],
+        [to_candidate(m, prof, p.kind, today, e) for m, prof, e in people],
         match_settings(p, seed),
         recent_pairs(session, p, number),
-        names={m.id: m.display_name for m, _ in people},
+        names={m.id: m.display_name for m, _, _ in people},
     )
     rnd = Round(workspace_id=p.workspace_id, program_id=p.id, number=number, status="draft",
                 starts_on=today, ends_on=today + dt.timedelta(weeks=p.round_weeks), seed=seed,
@@ -127,6 +142,15 @@ def preview_round(actor: Actor, program_name: str, today: dt.date, seed: int | N
 class Moved:
     name: str
     circle_number: int
+    # the sizes after the move, against the program's bounds (a move may break them: it is
+    # allowed, and the coordinator is told)
+    target_size: int = 0
+    source_number: int | None = None  # None: they came from the waitlist
+    source_size: int = 0
+    min_size: int = 0
+    max_size: int = 0
+    removed_circle: int | None = None  # the source circle, emptied and taken out of the draft
+    moves: int = 0
 
 
 def move_in_draft(actor: Actor, program_name: str, external_id: str | None, name: str | None,
@@ -137,6 +161,8 @@ def move_in_draft(actor: Actor, program_name: str, external_id: str | None, name
     draft = latest_round(session, p, "draft")
     if draft is None:
         raise DomainError("no_draft_to_adjust")
+    if enrolment(session, p, m.id) is None:
+        raise DomainError("not_in_program", name=m.display_name, program=p.name)
     target = next((c for c in draft.circles if c.number == circle_number), None)
     if target is None:
         raise DomainError("no_such_circle", count=len(draft.circles), number=circle_number)
@@ -144,13 +170,33 @@ def move_in_draft(actor: Actor, program_name: str, external_id: str | None, name
                                                               Membership.member_id == m.id))
     if ms is not None and ms.circle_id == target.id:
         raise DomainError("already_in_circle", name=m.display_name, number=circle_number)
+    source = None
     if ms is None:
         session.add(Membership(workspace_id=p.workspace_id, circle_id=target.id, member_id=m.id))
         draft.waitlist = {k: v for k, v in draft.waitlist.items() if k != str(m.id)}
     else:
+        source = next(c for c in draft.circles if c.id == ms.circle_id)
         ms.circle_id = target.id
+    draft.moves = (draft.moves or 0) + 1
     session.flush()
-    return Moved(m.display_name, target.number)
+    sizes = dict(session.execute(
+        select(Membership.circle_id, func.count(Membership.id)).join(Circle)
+        .where(Circle.round_id == draft.id).group_by(Membership.circle_id)).all())
+    removed = None
+    if source is not None and not sizes.get(source.id):
+        removed = source.number  # an empty circle would publish as an empty space
+        session.delete(source)
+        session.flush()
+        for c in draft.circles:
+            if c.number > removed:
+                c.number -= 1
+                c.name = f"{p.name} · circle {c.number}"
+        session.flush()
+        session.refresh(draft)
+    return Moved(m.display_name, target.number, sizes.get(target.id, 0),
+                 source.number if source is not None and removed is None else None,
+                 sizes.get(source.id, 0) if source is not None else 0,
+                 p.min_size, p.max_size, removed, draft.moves)
 
 
 def circle_space_name(p: Program, rnd: Round, circle: Circle) -> str:
@@ -179,7 +225,9 @@ def publish_round(actor: Actor, program_name: str = "", program_id: int | None =
     if active is not None:
         raise DomainError("round_still_active", number=active.number)
     draft.status = "active"
+    keep_timing(p, draft)  # the round runs on this schedule even if the program changes
     members = round_members(session, draft)
+    whys = round_whys(session, p, draft)
     for circle in draft.circles:
         people = members.get(circle.id, [])
         ids = sorted(m.id for m, _ in people)
@@ -195,8 +243,8 @@ def publish_round(actor: Actor, program_name: str = "", program_id: int | None =
         notices.to_circle(session, p.workspace_id, circle.id, f"welcome:{circle.id}",
                           notices.CircleFormed(circle.id, circle.name,
                                                [m.display_name for m, _ in people], mentor,
-                                               circle.explanation or "",
-                                               [m.external_id for m, _ in people]))
+                                               "", [m.external_id for m, _ in people],
+                                               whys.get(circle.id)))
     for mid, reason in draft.waitlist.items():
         m = session.get(Member, int(mid))
         if m is not None and m.workspace_id == p.workspace_id:

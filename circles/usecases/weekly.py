@@ -107,16 +107,20 @@ def post_prompts(session: Session, workspace_id: int, program_id: int, circle_id
 
 def request_checkins(session: Session, workspace_id: int, circle_ids: list[int], cycle: int) -> int:
     """`request_checkin_and_pulse` for those of ``circle_ids`` that were prompted in ``cycle``
-    (a circle whose prompt was skipped has nothing to check in on), as one batched insert."""
+    (a circle whose prompt was skipped has nothing to check in on), as one batched insert.
+    A circle whose next prompt is already out gets none: a check-in after the next week's
+    prompt would be out of order."""
     if not circle_ids:
         return 0
-    prompted = set(session.scalars(select(PromptPost.circle_id).where(
+    posted = session.execute(select(PromptPost.circle_id, PromptPost.cycle).where(
         PromptPost.workspace_id == workspace_id, among(session, PromptPost.circle_id, circle_ids),
-        PromptPost.cycle == cycle)))
+        PromptPost.cycle >= cycle)).all()
+    prompted = {cid for cid, k in posted if k == cycle}
+    moved_on = {cid for cid, k in posted if k > cycle}
     return enqueue_many(session, workspace_id, [
         (f"checkin:{cid}:{cycle}", "post", f"circle:{cid}",
          {"circle_id": cid, **notices.to_payload(notices.CheckinDue(cid, cycle))})
-        for cid in circle_ids if cid in prompted
+        for cid in circle_ids if cid in prompted and cid not in moved_on
     ])
 
 

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = '0008_platform10'
-down_revision: str | None = '0006_privacy12'
+down_revision: str | None = '0005_roles11'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
