@@ -65,6 +65,7 @@ def test_export_holds_each_table_with_known_values(db, clock):  # type: ignore[n
     assert "participation.csv: 16 rows" in reply.text
     t = unzip(reply)
     assert len(t["members.csv"]) == 8 and {r["display_name"] for r in t["members.csv"]} == {f"U{i}" for i in range(8)}
+    assert {(r["role"], r["mentor_capacity"]) for r in t["enrolments.csv"]} == {("peer", "3")}  # per program
     assert [(r["program"], r["round"], r["status"], r["circles"]) for r in t["rounds.csv"]] == [
         ("Spring circles", "1", "active", "2")]
     assert [r["active_members"] for r in t["circles.csv"]] == ["4", "4"]

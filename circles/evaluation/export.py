@@ -123,7 +123,7 @@ def _enrolled(scope: ExportScope) -> Select[Any]:
 
 
 def _members(scope: ExportScope) -> Select[Any]:
-    return (select(Member.id, Member.display_name, Profile.role, Profile.department, Profile.experience,
+    return (select(Member.id, Member.display_name, Profile.department, Profile.experience,
                    _flag(Member.enrolled), Member.paused_until, func.date(Member.created_at))
             .outerjoin(Profile, and_(Profile.member_id == Member.id, Profile.workspace_id == scope.workspace_id))
             .where(Member.workspace_id == scope.workspace_id, Member.id.in_(_enrolled(scope)))
@@ -131,7 +131,8 @@ def _members(scope: ExportScope) -> Select[Any]:
 
 
 def _enrolments(scope: ExportScope) -> Select[Any]:
-    return (select(Program.name, ProgramMember.member_id, func.date(ProgramMember.joined_at))
+    return (select(Program.name, ProgramMember.member_id, ProgramMember.role,
+                   ProgramMember.mentor_capacity, func.date(ProgramMember.joined_at))
             .join(Program, and_(Program.id == ProgramMember.program_id, _programs(scope)))
             .where(ProgramMember.workspace_id == scope.workspace_id)
             .order_by(Program.name, ProgramMember.member_id))
@@ -226,9 +227,10 @@ def _notes_counted(row: Sequence[Any], scope: ExportScope) -> Sequence[Any]:
 
 
 TABLES: list[ExportTable] = [
-    ExportTable("members.csv", ("member_id", "display_name", "role", "department", "experience",
+    ExportTable("members.csv", ("member_id", "display_name", "department", "experience",
                                 "enrolled", "paused_until", "first_seen_on"), _members),
-    ExportTable("enrolments.csv", ("program", "member_id", "joined_on"), _enrolments),
+    ExportTable("enrolments.csv", ("program", "member_id", "role", "mentor_capacity", "joined_on"),
+                _enrolments),
     ExportTable("rounds.csv", ("program", "round", "status", "starts_on", "ends_on", "circles",
                                "waitlisted"), _round_rows, _waitlisted),
     ExportTable("circles.csv", ("program", "round", "circle", "name", "kind", "active_members",

@@ -80,7 +80,7 @@ def round_view(session: Session, p: Program, rnd: Round) -> RoundView:
         Member.workspace_id == p.workspace_id, Member.id.in_(ids))).all()) if ids else {}
     waitlist = [(names.get(int(k), k), why) for k, why in rnd.waitlist.items()]
     return RoundView(p.id, p.name, rnd.number, rnd.score, circles, list(rnd.broken_rules), waitlist,
-                     rnd.moves or 0)
+                     moves=rnd.moves or 0)
 
 
 def _delete_round(session: Session, rnd: Round) -> None:
