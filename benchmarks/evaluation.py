@@ -38,11 +38,13 @@ EXPORT_TARGET_S = 30.0
 
 
 def seed_more(engine: Engine, people: int) -> None:
-    """What health's world lacks for an evaluation: goals and pulse comments."""
+    """What health's world lacks for an evaluation: a goal for every member (health's world
+    gives some of them one already) and pulse comments."""
     with engine.begin() as conn:
         conn.execute(text(
             "INSERT INTO goals (workspace_id, member_id, number, text, due_on, done, notes, created_at)"
-            " SELECT 1, g, 1, 'Give a talk', NULL, g % 3 = 0, '[]', :now FROM generate_series(1, :people) g"),
+            " SELECT 1, g, 1, 'Give a talk', NULL, g % 3 = 0, '[]', :now FROM generate_series(1, :people) g"
+            " WHERE NOT EXISTS (SELECT 1 FROM goals WHERE goals.member_id = g AND goals.number = 1)"),
             {"people": people, "now": NOW})
         conn.execute(text("UPDATE pulses SET comment = 'more structure please' WHERE id % 5 = 0"))
     analyze(engine)

@@ -27,13 +27,22 @@ T = TypeVar("T")
 KEEP = dt.timedelta(minutes=15)  # longer than any platform's replay window (300 s at most)
 
 
+SWEEP_EVERY = dt.timedelta(minutes=1)
+_swept: dt.datetime | None = None  # when this process last forgot old claims
+
+
 def first_time(session: Session, scope: str, fingerprint: str,
                now: dt.datetime | None = None) -> bool:
     """True for the first claim of ``(scope, fingerprint)``; False for every later one.
     Commits on its own (the claim must be visible to other replicas before the work),
     and forgets claims older than :data:`KEEP` so the table stays small."""
     now = now or utcnow()
-    session.execute(delete(ProcessedRequest).where(ProcessedRequest.created_at < now - KEEP))
+    global _swept
+    if _swept is None or not dt.timedelta(0) <= now - _swept < SWEEP_EVERY:
+        # forgetting old claims is housekeeping: once a minute per process, not per request
+        # (concurrent DELETEs of the same rows on every request wait on each other)
+        session.execute(delete(ProcessedRequest).where(ProcessedRequest.created_at < now - KEEP))
+        _swept = now
     session.add(ProcessedRequest(scope=scope[:100], fingerprint=fingerprint[:100],
                                  created_at=now))
     try:
