@@ -9,6 +9,8 @@ import io
 import zipfile
 from pathlib import Path
 
+import pytest
+
 from bot.config import Config
 from bot.core import CircleBot
 from bot.export_cli import run_export
@@ -16,7 +18,8 @@ from tests.builders import COORD, ok, person, post_week, published_round
 from tests.test_chart import circle_people
 
 FILES = ["members.csv", "enrolments.csv", "rounds.csv", "circles.csv", "participation.csv",
-         "checkins.csv", "pulse_weekly.csv", "pulse_comments.csv", "goals.csv"]
+         "checkins.csv", "pulse_weekly.csv", "pulse_comments.csv", "goals.csv", "survey.csv",
+         "survey_suggestions.csv"]
 
 
 def evaluated_round(bot: CircleBot, db, clock) -> dict[int, list[str]]:  # type: ignore[no-untyped-def]
@@ -141,8 +144,8 @@ def test_cli_export_writes_the_files_with_progress(db, clock, tmp_path):  # type
                       stdout=out, stderr=err)
     assert code == 0, err.getvalue()
     assert sorted(p.name for p in (tmp_path / "eval").iterdir()) == sorted(FILES)
-    assert "[5/9] participation.csv" in err.getvalue() and "100%  16 / 16 rows" in err.getvalue()
-    assert "Wrote 9 files" in out.getvalue()
+    assert "[5/11] participation.csv" in err.getvalue() and "100%  16 / 16 rows" in err.getvalue()
+    assert "Wrote 11 files" in out.getvalue()
     rows = list(csv.DictReader((tmp_path / "eval" / "participation.csv").open()))
     assert len(rows) == 16
 
@@ -177,7 +180,7 @@ def test_circlebot_export_command_line(tmp_path, capsys):  # type: ignore[no-unt
     ok(app.bot, person("coord", is_admin=True), 'program create "Spring circles"')
     assert main(["--database", url, "export", "--out", str(tmp_path / "out")]) == 0
     captured = capsys.readouterr()
-    assert "[1/9] members.csv" in captured.err and "Wrote 9 files" in captured.out
+    assert "[1/11] members.csv" in captured.err and "Wrote 11 files" in captured.out
     assert (Path(tmp_path / "out") / "rounds.csv").read_text().startswith("program,round,status")
 
 
@@ -213,3 +216,32 @@ def test_the_pulse_threshold_is_configurable_but_never_below_two(tmp_path):  # t
     bad.write_text("[health]\nmin_pulse_respondents = 1\n")
     with pytest.raises(ConfigError, match="at least 2"):
         load(bad, environ={})
+
+
+@pytest.mark.parametrize(("answered", "shown"), [(2, False), (3, True)])
+def test_the_closing_survey_is_exported_only_where_enough_answered(db, clock, answered, shown):  # type: ignore[no-untyped-def]
+    """The survey's figures and its anonymous suggestions appear for a round where at least N
+    (3) members answered, and only the number who answered where fewer did."""
+    from sqlalchemy import select
+
+    from circles.db import unit_of_work
+    from circles.model import Member, Round, SurveyResponse
+
+    bot = bot_with(db, clock)
+    evaluated_round(bot, db, clock)
+    with unit_of_work(db) as s:
+        rnd = s.scalar(select(Round))
+        members = s.scalars(select(Member).where(Member.external_id.in_(["u1", "u2", "u3"]))).all()
+        for m in members[:answered]:
+            s.add(SurveyResponse(workspace_id=rnd.workspace_id, round_id=rnd.id, member_id=m.id,
+                                 helped=4, join_again=True, suggestion=f"more pairs {m.external_id}",
+                                 goal_outcomes={"1": "met"}))
+    t = unzip(ok(bot, COORD, "export"))
+    [row] = t["survey.csv"]
+    assert (row["respondents"], row["shown"]) == (str(answered), "1" if shown else "0")
+    if shown:
+        assert (row["helped_avg"], row["join_again_rate"], row["goals_met"]) == ("4.0", "1.0", "3")
+        assert len(t["survey_suggestions.csv"]) == 3
+    else:
+        assert row["helped_avg"] == "" and t["survey_suggestions.csv"] == []
+    assert "u1" not in str(t["survey.csv"])  # never attributed

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy import Select, and_, case, false, func, select
 from sqlalchemy.orm import Session
 
 from circles.evaluation.privacy_threshold import min_respondents, shown
@@ -245,4 +245,56 @@ TABLES: list[ExportTable] = [
     ExportTable("pulse_comments.csv", ("program", "round", "circle", "week", "comment"), _pulse_comments),
     ExportTable("goals.csv", ("member_id", "goal", "set_on", "due_on", "done", "notes"), _goals,
                 _notes_counted),
+]
+
+
+# ----------------------------------------------------------------- the closing survey
+
+
+def _survey_results(session: Session, scope: ExportScope) -> list[Any]:
+    from circles.survey import survey_results  # the survey's own aggregation and threshold
+
+    return [r for pid in scope.program_ids
+            for r in survey_results(session, scope.workspace_id, pid, scope.min_respondents)]
+
+
+def _rate(x: float | None) -> float | None:
+    return None if x is None else round(x, 3)
+
+
+@dataclass(frozen=True)
+class SurveyTable(ExportTable):
+    """The closing survey per round, from ``circles.survey`` (a few rows per program, so
+    they are built in Python): figures only where at least N members answered, suggestions
+    never attributed and only from such rounds."""
+
+    suggestions: bool = False
+
+    def batches(self, session: Session, scope: ExportScope) -> Iterator[Sequence[Sequence[Any]]]:
+        rows: list[Sequence[Any]] = []
+        for r in _survey_results(session, scope):
+            if self.suggestions:
+                rows += [(r.program_name, r.round_number, s) for s in (r.suggestions if r.shown else [])]
+                continue
+            o = r.outcomes if r.shown else {}
+            rows.append((r.program_name, r.round_number, r.invited, r.respondents, int(r.shown),
+                         _rate(r.helped_avg) if r.shown else None,
+                         _rate(r.join_again_rate) if r.shown else None,
+                         *((o.get(k, 0) if r.shown else None) for k in ("met", "progressed", "not_yet"))))
+        yield rows
+
+    def count(self, session: Session, scope: ExportScope) -> int:
+        return sum(len(b) for b in self.batches(session, scope))
+
+
+def _no_rows(scope: ExportScope) -> Select[Any]:
+    return select(Program.id).where(false())
+
+
+TABLES += [
+    SurveyTable("survey.csv", ("program", "round", "invited", "respondents", "shown", "helped_avg",
+                               "join_again_rate", "goals_met", "goals_progressed", "goals_not_yet"),
+                _no_rows),
+    SurveyTable("survey_suggestions.csv", ("program", "round", "suggestion"), _no_rows,
+                suggestions=True),
 ]
