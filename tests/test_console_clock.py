@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import tempfile
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
@@ -29,6 +30,8 @@ class Console:
 
     def __init__(self, db: sessionmaker[Session]) -> None:
         config = Config()
+        # what the console saves (charts in digests, exports) goes to a throwaway folder
+        config.evaluation.files_dir = tempfile.mkdtemp(prefix="circlebot-files-")
         self.out = io.StringIO()
         self.feed: list[str] = []
         app = App(config, db.kw["bind"], db, CircleBot(db, config, clock=Clock(MONDAY)))

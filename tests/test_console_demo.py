@@ -15,9 +15,9 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> str:
     import io
 
     out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        assert main(["--database", f"sqlite:///{tmp_path_factory.mktemp('demo') / 'demo.sqlite3'}",
-                     "demo"]) == 0
+    folder = tmp_path_factory.mktemp("demo")
+    with contextlib.redirect_stdout(out), contextlib.chdir(folder):  # its charts are saved here
+        assert main(["--database", f"sqlite:///{folder / 'demo.sqlite3'}", "demo"]) == 0
     return out.getvalue()
 
 
