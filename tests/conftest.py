@@ -101,3 +101,13 @@ async def slack(db: sessionmaker[Session]):  # type: ignore[no-untyped-def]
     await h.listeners.close()
     await h.fake.close()
     assert h.fake.violations == []
+
+
+@pytest.fixture
+async def discord_fake(monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
+    """The fake Discord with one server whose hub channel holds the circles' threads."""
+    from tests.fakes.discord.harness import fake_discord_api
+
+    async with fake_discord_api(monkeypatch) as fake:
+        fake.hub = fake.add_guild("4000", hub="circles")
+        yield fake

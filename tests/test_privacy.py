@@ -7,15 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import AsyncIterator
-from typing import Any
 
-import pytest
-import pytest_asyncio
 from sqlalchemy import JSON, String, Text, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.config import Config
 from bot.core import CircleBot
 from bot.presenters import render_payload
 from circles import notices
@@ -33,6 +28,7 @@ from circles.model import (
 )
 from circles.purge import aware
 from tests.builders import COORD, enrol, ok, person, post_week, say
+from tests.fakes.discord.harness import discord_config
 from tests.test_console_clock import Console
 
 ZELDA = person("UZELDA77", name="Zelda Quintaine")
@@ -255,24 +251,6 @@ async def test_discord_server_removal_and_return_within_grace(discord_fake, db, 
             assert ws is not None and ws.active and ws.purge_after is None
 
 
-
-
-@pytest_asyncio.fixture
-async def discord_fake(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Any]:
-    """The fake Discord with one server whose hub channel holds the circles' threads."""
-    from tests.fakes.discord.harness import fake_discord_api
-
-    async with fake_discord_api(monkeypatch) as fake:
-        fake.hub = fake.add_guild("4000", hub="circles")
-        yield fake
-
-
-def discord_config() -> Config:
-    cfg = Config()
-    cfg.discord.message_content_intent = True
-    cfg.scheduling.per_workspace_per_second = 0
-    cfg.scheduling.per_space_per_second = 0
-    return cfg
 
 
 # ------------------------------------------------------------------ files on Slack and Discord

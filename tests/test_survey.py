@@ -6,15 +6,10 @@ answers."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator
-from typing import Any
 
-import pytest
-import pytest_asyncio
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.config import Config
 from bot.core import CircleBot
 from bot.presenters import render_payload
 from bot.replies import Reply
@@ -23,6 +18,7 @@ from circles.model import Goal, Member, OutboxMessage, Round, SurveyResponse
 from circles.survey import survey_results
 from circles.usecases import rounds
 from tests.builders import COORD, ok, person, published_round, say
+from tests.fakes.discord.harness import discord_config
 from tests.test_console_clock import Console
 
 PROFILE = '/circle profile set interests="writing, rust" availability="weekdays 9-17"'
@@ -339,21 +335,3 @@ async def test_on_discord_the_survey_buttons_and_modal_work_in_the_dm(discord_fa
     with db() as s:
         [row] = s.scalars(select(SurveyResponse)).all()
     assert (row.helped, row.join_again, row.suggestion) == (2, True, "Less homework")
-
-
-@pytest_asyncio.fixture
-async def discord_fake(monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Any]:
-    """The fake Discord with one server whose hub channel holds the circles' threads."""
-    from tests.fakes.discord.harness import fake_discord_api
-
-    async with fake_discord_api(monkeypatch) as fake:
-        fake.hub = fake.add_guild("4000", hub="circles")
-        yield fake
-
-
-def discord_config() -> Config:
-    cfg = Config()
-    cfg.discord.message_content_intent = True
-    cfg.scheduling.per_workspace_per_second = 0
-    cfg.scheduling.per_space_per_second = 0
-    return cfg

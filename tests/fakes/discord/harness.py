@@ -221,3 +221,14 @@ async def logged_in(client: Any) -> AsyncIterator[Any]:
         yield client
     finally:
         await client.close()
+
+
+def discord_config():  # type: ignore[no-untyped-def]
+    """A bot config for DM-heavy Discord specs: threads answered by message, no pacing."""
+    from bot.config import Config
+
+    cfg = Config()
+    cfg.discord.message_content_intent = True
+    cfg.scheduling.per_workspace_per_second = 0
+    cfg.scheduling.per_space_per_second = 0
+    return cfg
