@@ -447,10 +447,10 @@ def _run_digest(sessions: sessionmaker[Session], workspace_id: int, now: dt.date
 def _program_digest(health: ProgramHealth, series: ProgramSeries | None = None) -> notices.ProgramDigest:
     risky = health.at_risk
     return notices.ProgramDigest(
-        program_name=health.program_name, round_number=health.round_number, circles=len(health.circles),
+        program_name=health.program_name, round_number=health.round_number, circles=health.circle_count,
         answer_rate=health.overall("answer_rate"), meeting_rate=health.overall("meeting_rate"),
         pulse_avg=health.overall("pulse_avg"), pulse_trend=health.overall("pulse_trend"),
-        at_risk_total=len(risky),
+        at_risk_total=health.at_risk_total,
         at_risk=[notices.AtRiskCircle(c.name, list(c.risks)) for c in risky[: notices.DIGEST_AT_RISK]],
         weeks=list(series.weeks) if series is not None else [],
         min_respondents=series.min_respondents if series is not None else min_respondents(),

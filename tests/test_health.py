@@ -382,3 +382,52 @@ def test_health_of_thousands_of_circles_names_fifteen_and_counts_the_rest():
     assert "9960 healthy circles not listed" in text
     assert "Person15 (" in text and "Person16 (" not in text and "… and 485 more" in text
     assert len(text) < 6_000 and len(reply.buttons) == 5
+
+
+def test_a_big_programs_figures_and_circles_at_risk_come_from_the_database_and_match_each_circle(
+        circlebot, db, clock):
+    """Health of a big program never loads every circle: its summary and which circles are at
+    risk are aggregates in the database. Those must say exactly what the per-circle rules say
+    when every circle is read, in a round where circles differ in every way the rules look at."""
+    import random
+
+    from circles.health.program import circles_health, latest_round
+
+    published_round(circlebot, 44, size="2-2")  # 22 circles: more than a reply lists
+    circles = circle_people(db)
+    rng = random.Random(7)
+    for week in (1, 2, 3):
+        post_week(circlebot, week)
+        for number, people in circles.items():
+            style = number % 6
+            for ext in people:
+                if style != 0 and rng.random() < 0.3 * style:
+                    ok(circlebot, person(ext), f'answer "week {week} from {ext}"')
+                if style in (1, 2, 3):
+                    ok(circlebot, person(ext), f"checkin {rng.choice(('yes', 'no'))}")
+                if style in (2, 4, 5):
+                    ok(circlebot, person(ext), f"pulse {rng.randint(1, 5) if style != 4 else 6 - week}")
+        clock.advance(days=rng.choice((6, 7, 9)))  # circles with no activity go quiet
+    with db() as session:
+        program = session.scalar(select(Program))
+        h = program_health(session, program, clock(), 2)
+        everyone = circles_health(session, latest_round(session, program), clock(), 2, 1)
+    risky = [c for c in everyone if c.risks]
+    assert 15 < len(everyone) == h.circle_count and 0 < len(risky) < len(everyone)
+    assert h.at_risk_total == len(risky)
+    assert [(c.number, c.risks) for c in h.circles] == [(c.number, c.risks) for c in risky[:15]]
+    assert {r.kind for c in risky for r in c.risks} >= {"low_answers", "low_meetings", "quiet"}
+    for attr in ("answer_rate", "meeting_rate", "pulse_avg", "pulse_trend"):
+        values = [getattr(c, attr) for c in everyone if getattr(c, attr) is not None]
+        assert values, attr
+        assert abs(h.overall(attr) - sum(values) / len(values)) < 1e-9, attr
+    assert h.members == sum(c.members for c in everyone) and h.prompts == sum(c.prompts for c in everyone)
+    assert h.last_activity == max(c.last_activity for c in everyone if c.last_activity)
+    spans = [(c.pulse_first, c.pulse_last) for c in everyone if c.pulse_trend is not None]
+    lo, hi = h.pulse_from_to or (0.0, 0.0)
+    assert abs(lo - sum(a for a, _ in spans) / len(spans)) < 1e-9
+    assert abs(hi - sum(b for _, b in spans) / len(spans)) < 1e-9
+    assert h.rematch_total == sum(c.silent for c in everyone)
+    with db() as session:
+        page2 = program_health(session, session.scalar(select(Program)), clock(), 2, page=2, per_page=15)
+    assert [c.number for c in page2.circles] == [c.number for c in everyone[15:30]] and page2.page == 2

@@ -78,7 +78,8 @@ def health_page(ctx: Ctx, x: a.HealthPage) -> Reply:
     if not ctx.is_coordinator:
         return present_programs.only_coordinators_may("see circle health")
     return present_health.health_page(
-        insight.health_of_program(ctx.actor, x.program_id, ctx.now, ctx.config.health.min_pulse_respondents),
+        insight.health_of_program(ctx.actor, x.program_id, ctx.now, ctx.config.health.min_pulse_respondents,
+                                  page=x.page, per_page=present_health.LISTED),
         x.page)
 
 

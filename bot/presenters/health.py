@@ -80,13 +80,14 @@ def _listed_lines(h: ProgramHealth) -> list[str]:
     if h.ended:
         return [f"Round {h.round_number} has ended: nothing is flagged. "
                 f"Ask `/circle health circle N` for one circle's record."]
-    if len(h.circles) <= LISTED:
+    if h.circle_count <= LISTED:
         return [circle_line(ch, n) for ch in h.circles]
     risky = h.at_risk
     lines = [circle_line(ch, n) for ch in risky[:LISTED]]
-    if len(risky) > LISTED:
-        lines.append(f"… and {fmt.counted(len(risky) - LISTED, 'more circle')} at risk not listed")
-    healthy = len(h.circles) - len(risky)
+    shown = min(len(risky), LISTED)
+    if h.at_risk_total > shown:
+        lines.append(f"… and {fmt.counted(h.at_risk_total - shown, 'more circle')} at risk not listed")
+    healthy = h.circle_count - h.at_risk_total
     if healthy:
         lines.append(f"{fmt.counted(healthy, 'healthy circle')} not listed "
                      "(`/circle health circle N` for one)")
@@ -101,7 +102,7 @@ def _rematch_line(h: ProgramHealth) -> str:
 
 def _summary(h: ProgramHealth) -> str:
     state = "ended" if h.ended else "active"
-    members = sum(c.members for c in h.circles)
+    members = h.members
     if h.prompts == 0:
         rates = f"answers {NO_PROMPT} · met {NO_PROMPT}"
     else:
@@ -110,7 +111,7 @@ def _summary(h: ProgramHealth) -> str:
     pulse = fmt.pulse(h.overall("pulse_avg"), h.overall("pulse_trend"))
     if span is not None:
         pulse += f" (from {fmt.pulse(span[0])} to {fmt.pulse(span[1])} over the round)"
-    return (f"Round {h.round_number} ({state}) · {fmt.counted(len(h.circles), 'circle')} · "
+    return (f"Round {h.round_number} ({state}) · {fmt.counted(h.circle_count, 'circle')} · "
             f"{fmt.counted(members, 'member')} · {rates} · pulse {pulse} · "
             f"goals {h.goals_set} set, {h.goals_met} met · last activity {_last(h.last_activity)} · "
             f"waitlist {h.waitlist}")
@@ -134,7 +135,7 @@ def _buttons(healths: list[ProgramHealth]) -> list[Button]:
             if len(out) < REMATCH_BUTTONS:
                 out.append(Button(_label(f"Rematch {m.display_name}"), *RematchMember(m.member_id).encode()))
     for h in healths:
-        if len(h.circles) > LISTED and not h.ended and len(out) < REMATCH_BUTTONS + 1:
+        if h.circle_count > LISTED and not h.ended and len(out) < REMATCH_BUTTONS + 1:
             out.append(Button(_label(f"All circles of {h.program_name}"), *HealthPage(h.program_id, 1).encode()))
     return out
 
@@ -143,16 +144,17 @@ def health_reply(healths: list[ProgramHealth]) -> Reply:
     """`/circle health` for the given programs (one section each)."""
     if not healths:
         return Reply(text="No programs yet.", title="Circle health")
-    total_risk = sum(len(h.at_risk) for h in healths)
+    total_risk = sum(h.at_risk_total for h in healths)
     return Reply(text=f"{fmt.counted(total_risk, 'circle')} at risk.", title="Circle health",
                  sections=[_program_section(h) for h in healths], buttons=_buttons(healths))
 
 
 def health_page(h: ProgramHealth, page: int) -> Reply:
-    """One page of a big program's circles, in number order, with a button to the next."""
-    pages = max(1, -(-len(h.circles) // LISTED))
-    page = min(max(page, 1), pages)
-    chunk = h.circles[(page - 1) * LISTED: page * LISTED]
+    """One page of a big program's circles, in number order, with a button to the next (``h``
+    holds that page's circles when it was read for the page, else every circle)."""
+    pages = max(1, -(-h.circle_count // LISTED))
+    page = min(max(page if h.page is None else h.page, 1), pages)
+    chunk = h.circles if h.page is not None else h.circles[(page - 1) * LISTED: page * LISTED]
     lines = [circle_line(ch, h.min_respondents) for ch in chunk]
     buttons = ([Button("Next circles", *HealthPage(h.program_id, page + 1).encode())] if page < pages else [])
     return Reply(text="\n".join(lines) or "No circles.", title=f"{h.program_name}: circles, page {page} of {pages}",

@@ -11,6 +11,7 @@ from circles.health.facts import (
     CircleDetail,
     CircleHealth,
     CircleWeekFacts,
+    HealthSummary,
     MemberParticipation,
     ProgramHealth,
     RematchCandidate,
@@ -22,7 +23,7 @@ from circles.health.privacy import DEFAULT_MIN_RESPONDENTS, FLOOR, pulse_shown, 
 from circles.health.program import latest_round, members_to_rematch, program_health
 
 __all__ = [
-    "DEFAULT_MIN_RESPONDENTS", "FLOOR", "CircleDetail", "CircleHealth", "CircleWeekFacts",
+    "DEFAULT_MIN_RESPONDENTS", "FLOOR", "CircleDetail", "CircleHealth", "CircleWeekFacts", "HealthSummary",
     "MemberParticipation", "ProgramHealth", "RematchCandidate", "RematchReason", "Risk", "RiskKind",
     "circle_detail", "latest_round", "members_to_rematch", "program_health", "pulse_shown", "threshold",
 ]

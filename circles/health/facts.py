@@ -71,11 +71,33 @@ class CircleHealth:
     pulse_hidden: bool = False  # pulses exist but no week had enough of them to show
 
 
+@dataclass(frozen=True)
+class HealthSummary:
+    """A whole round in aggregates (computed by the database): what a program's summary
+    needs when its circles are too many to carry. ``overall`` holds the average over circles
+    of answer_rate, meeting_rate, pulse_avg and pulse_trend (circles without one left out)."""
+
+    circles: int = 0
+    members: int = 0
+    prompts: int = 0
+    overall: dict[str, float | None] = field(default_factory=dict)
+    pulse_from_to: tuple[float, float] | None = None
+    last_activity: dt.datetime | None = None
+    silent: int = 0
+    goals_set: int = 0
+    goals_met: int = 0
+    at_risk: int = 0
+
+
 @dataclass
 class ProgramHealth:
     """One program's latest published round; ``round_number`` is None before the first.
     An ended round (``status == "ended"``) is reported as it ended: no risks, nobody to
-    rematch."""
+    rematch.
+
+    With a ``summary`` (as ``program_health`` returns it) the figures of the whole round come
+    from it and ``circles`` holds only the circles listed (all of a small program, the first
+    at risk of a big one, or page ``page``); without one they are computed from ``circles``."""
 
     program_id: int
     program_name: str
@@ -89,6 +111,8 @@ class ProgramHealth:
     goals_met: int = 0
     min_respondents: int = 3
     cadence_weeks: int = 1
+    summary: HealthSummary | None = None
+    page: int | None = None  # the page of all circles ``circles`` holds, when one was asked for
 
     @property
     def ended(self) -> bool:
@@ -96,18 +120,35 @@ class ProgramHealth:
 
     @property
     def at_risk(self) -> list[CircleHealth]:
+        """The listed circles at risk (all of them unless ``at_risk_total`` says more)."""
         return [c for c in self.circles if c.risks]
 
+    @property
+    def at_risk_total(self) -> int:
+        return self.summary.at_risk if self.summary is not None else len(self.at_risk)
+
+    @property
+    def circle_count(self) -> int:
+        return self.summary.circles if self.summary is not None else len(self.circles)
+
+    @property
+    def members(self) -> int:
+        return self.summary.members if self.summary is not None else sum(c.members for c in self.circles)
+
     def overall(self, attr: str) -> float | None:
+        if self.summary is not None:
+            return self.summary.overall.get(attr)
         vals = [getattr(c, attr) for c in self.circles if getattr(c, attr) is not None]
         return sum(vals) / len(vals) if vals else None
 
     @property
     def prompts(self) -> int:
-        return sum(c.prompts for c in self.circles)
+        return self.summary.prompts if self.summary is not None else sum(c.prompts for c in self.circles)
 
     @property
     def last_activity(self) -> dt.datetime | None:
+        if self.summary is not None:
+            return self.summary.last_activity
         stamps = [c.last_activity for c in self.circles if c.last_activity is not None]
         return max(stamps) if stamps else None
 
@@ -115,6 +156,8 @@ class ProgramHealth:
     def pulse_from_to(self) -> tuple[float, float] | None:
         """The program's pulse over the round: the average circle's first and latest weekly
         pulse (weeks with enough answers only), once some circle has two such weeks."""
+        if self.summary is not None:
+            return self.summary.pulse_from_to
         pairs = [(c.pulse_first, c.pulse_last) for c in self.circles
                  if c.pulse_first is not None and c.pulse_last is not None and c.pulse_trend is not None]
         if not pairs:

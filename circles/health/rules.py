@@ -7,6 +7,9 @@ meeting rate, and a pulse only from weeks where enough members answered it
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
+
+from sqlalchemy import and_, or_
 
 from circles.health.facts import Risk
 
@@ -42,3 +45,22 @@ def risks(*, members: int, prompts: int, answer_rate: float | None, checkin_week
     if members < MIN_ACTIVE_MEMBERS:
         out.append(Risk("too_few", MIN_ACTIVE_MEMBERS))
     return out
+
+
+def at_risk_clause(*, members: Any, prompts: Any, answer_rate: Any, checkin_weeks: Any,
+                   meeting_rate: Any, pulse_avg: Any, pulse_first: Any, pulse_last: Any,
+                   shown_weeks: Any, silent: Any, since: Any, now: dt.datetime) -> Any:
+    """The rules of :func:`risks` as one SQL condition over a circle's measures (the same
+    thresholds, rule for rule in the same order), so a big program's health can count and
+    pick its circles at risk in the database instead of loading every circle. A spec checks
+    that both say the same of every circle."""
+    return or_(
+        and_(answer_rate.is_not(None), prompts >= 2, answer_rate < LOW_ANSWER_RATE),
+        and_(silent >= MIN_SILENT, silent >= members * SILENT_SHARE),
+        and_(meeting_rate.is_not(None), checkin_weeks >= 2, meeting_rate < LOW_MEETING_RATE),
+        and_(pulse_avg.is_not(None), pulse_avg < LOW_PULSE),
+        and_(shown_weeks >= 2, pulse_first.is_not(None), pulse_last.is_not(None),
+             pulse_first - pulse_last >= FALLING_PULSE),
+        and_(prompts >= 1, since.is_not(None), since < now - dt.timedelta(days=QUIET_DAYS)),
+        members < MIN_ACTIVE_MEMBERS,
+    )

@@ -25,9 +25,11 @@ def health_of(actor: Actor, program_name: str, now: dt.datetime,
 
 
 def health_of_program(actor: Actor, program_id: int, now: dt.datetime,
-                      min_respondents: int | None = None) -> ProgramHealth:
-    """Health of one program by id (a paging button carries the id)."""
-    return program_health(actor.session, program_by_id(actor, program_id), now, min_respondents)
+                      min_respondents: int | None = None, *, page: int | None = None,
+                      per_page: int = 15) -> ProgramHealth:
+    """Health of one program by id (a paging button carries the id and the page)."""
+    return program_health(actor.session, program_by_id(actor, program_id), now, min_respondents,
+                          page=page, per_page=per_page)
 
 
 def circle_health(actor: Actor, program_name: str, number: int, now: dt.datetime,
