@@ -134,3 +134,22 @@ def test_heavy_history_repeats_no_pair_more_than_it_must() -> None:
     result = form_circles(cands, MatchSettings(min_size=4, max_size=5), history(cands, 4, 5, 0))
     assert sum("met in a recent round" in r for r in result.broken_rules) == 8
     assert result.waitlist == {} and result.optimality.proven
+
+
+def test_circles_of_4_to_6_in_two_time_zones_all_share_hours_when_fewer_bigger_circles_can():
+    """22 members, 11 in office hours and 11 at night, circles of 4-6: a round starts with as
+    many circles as the minimum size allows (five), and five circles can't keep the two zones
+    apart. The earlier matcher left one circle with no shared hour and called it "no
+    alternative"; four circles (5 + 6 in each zone) keep the rule for everybody."""
+    topics = ["chess", "go", "rust", "jazz", "bread", "yoga", "poetry", "film", "math", "birds"]
+    for seed in range(3):
+        people = [
+            Candidate(i, interests=frozenset(topics[(i * k) % len(topics)] for k in (1, 3, 7)),
+                      availability=OFFICE if i <= 11 else NIGHT)
+            for i in range(1, 23)
+        ]
+        result = form_circles(people, MatchSettings(min_size=4, max_size=6, seed=seed))
+        assert result.broken_rules == [] and result.waitlist == {}
+        assert sorted(len(g.member_ids) for g in result.groups) == [5, 5, 6, 6]
+        for g in result.groups:
+            assert len({m <= 11 for m in g.member_ids}) == 1  # one time zone per circle

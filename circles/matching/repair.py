@@ -2,7 +2,10 @@
 
 Single moves and swaps cannot fix a circle when the only way out costs something first (say,
 two people with no shared hours must both leave); the compound moves here can: exact 3-cycles
-and 2-for-2 exchanges through every circle that breaks a rule, best first.
+and 2-for-2 exchanges through every circle that breaks a rule, best first. When none helps,
+the circle itself may be the problem: a round starts with as many circles as the minimum size
+allows, and sometimes only fewer, bigger circles keep every rule (22 people in two time zones,
+circles of 4-6: 5 + 6 in each zone), so a breaking circle is dissolved into circles with room.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from circles.matching.partition import Partition
+from circles.matching.partition import MoveLog, Partition
 from circles.matching.penalties import EPS, shared_hours, time_penalty
 from circles.matching.scoring import Instance
 
@@ -40,6 +43,9 @@ def repair(search: LocalSearch) -> bool:
             break
         move = _best_compound(search, bad)
         if move is None:
+            if dissolve(search, bad):
+                improved = True
+                continue
             break
         touched: list[int] = []
         for x, y in move:
@@ -128,3 +134,45 @@ def _best_compound(state: Partition, bad: list[int]) -> list[tuple[int, int]] | 
                                 best, move = d, [(x, y), (y, z)]
     state.work += work
     return move
+
+
+def dissolve(state: Partition, bad: Sequence[int]) -> bool:
+    """Spread the members of one rule-breaking circle over other circles with room, each where
+    they fit best (the most constrained first); kept only when the round improves, and the
+    emptied circle is then closed for good (its bounds 0), so no move can refill it below the
+    minimum size."""
+    for g in bad:
+        mem = state.members[g]
+        if state.head[g] >= 0 or any(state.locked[x] for x in mem):
+            continue
+        room = sum(state.max_size[h] - len(state.members[h]) for h in range(len(state.members))
+                   if h not in (g, state.bench))
+        if room < len(mem):
+            continue
+        hours = state.inst.hours
+        order = sorted(mem, key=lambda x: (hours[x].bit_count() if hours[x] else 999, x))
+        before, old_min = state.objective, state.min_size[g]
+        state.min_size[g] = 0
+        log: MoveLog = []
+        state.log = log
+        touched: list[int] = []
+        for x in order:
+            best, target = -float("inf"), -1
+            for h in range(len(state.members)):
+                if h in (g, state.bench) or len(state.members[h]) >= state.max_size[h]:
+                    continue
+                d = state.move_delta(x, h)
+                state.work += len(state.members[h])
+                if d > best:
+                    best, target = d, h
+            if target < 0:
+                break
+            state.do_move(x, target, best)
+            touched.extend(state.members[target])
+        state.log = None
+        if not state.members[g] and state.objective > before + EPS:
+            state.max_size[g] = 0
+            return True
+        state.undo(log)
+        state.min_size[g] = old_min
+    return False

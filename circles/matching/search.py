@@ -122,7 +122,8 @@ class LocalSearch(Partition):
         # Small instances: several seeded starts (the greedy one first), each climbed to a local
         # optimum with repairs and kicks; the best is kept. Stops early once the best has been
         # reached from three different starts, which on easy instances happens at once.
-        best = (self.objective, list(self.group_of), list(self.head), list(self.max_size))
+        best = (self.objective, list(self.group_of), list(self.head), list(self.max_size),
+                list(self.min_size))
         hits = 0
         # While the best circles still break a rule, restarts start from an exact-cover search
         # for circles that break none: the rules can make such partitions rare and far apart.
@@ -137,14 +138,15 @@ class LocalSearch(Partition):
                     self.rebuild(start)
             self.climb(movable, _STALL_SMALL)
             if self.objective > best[0] + EPS:
-                best = (self.objective, list(self.group_of), list(self.head), list(self.max_size))
+                best = (self.objective, list(self.group_of), list(self.head), list(self.max_size),
+                        list(self.min_size))
                 broken = any(breaks_rule(self, g) for g in range(len(self.members)))
                 hits = 1
             elif self.objective > best[0] - EPS:
                 hits += 1
             if hits >= _HITS or self.out_of_budget():
                 break
-        self.head, self.max_size = best[2], best[3]
+        self.head, self.max_size, self.min_size = best[2], best[3], best[4]
         self.rebuild(best[1])
         while not self.out_of_budget() and self.descend(movable):
             pass
