@@ -153,3 +153,15 @@ def test_circles_of_4_to_6_in_two_time_zones_all_share_hours_when_fewer_bigger_c
         assert sorted(len(g.member_ids) for g in result.groups) == [5, 5, 6, 6]
         for g in result.groups:
             assert len({m <= 11 for m in g.member_ids}) == 1  # one time zone per circle
+
+
+def test_pods_with_few_mentors_are_solved_exactly_and_keep_every_rule_the_best_round_keeps():
+    """29 members, 4 of them mentors, pods of 3-4: 10,400 possible pods, more than the exact
+    solve took on before, and the search alone left a pod without shared hours that the best
+    round avoids. Pods are cheap to solve exactly (each has its mentor fixed)."""
+    cands = generate(29, 3051, roles=True, mentor_share=0.15)
+    result = form_circles(
+        cands, MatchSettings(kind="pod", min_size=3, max_size=4, min_shared_hours=1, seed=4), history(cands, 1, 4, 3051)
+    )
+    assert result.broken_rules == []
+    assert result.optimality.proven

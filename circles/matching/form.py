@@ -12,7 +12,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from circles.matching.chunked import CHUNKED_KINDS, form_chunked
 from circles.matching.construct import greedy_fill, greedy_pairs, greedy_star
 from circles.matching.neighbours import SMALL, neighbours
-from circles.matching.optimal import Chosen, exact_inputs, prove
+from circles.matching.optimal import Chosen, exact_inputs, keep_better, prove
 from circles.matching.results import build_result
 from circles.matching.scoring import Instance
 from circles.matching.search import LocalSearch
@@ -98,7 +98,7 @@ def form_circles(
         chosen, optimality = prove(s, lo, hi)
         if not optimality.proven:
             s.run(budget)
-            chosen, optimality = prove(s, lo, hi)
+            chosen = keep_better(s, chosen)
     else:
         s.run(budget)
     final: LocalSearch | Chosen = chosen or s

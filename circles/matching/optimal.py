@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 from circles.matching.exact import (
     EXACT_N,
-    MAX_COLUMNS,
     Column,
+    column_cap,
     column_count,
     compat_matrix,
     enumerate_columns,
@@ -21,6 +21,7 @@ from circles.matching.exact import (
     solve,
 )
 from circles.matching.partition import Partition
+from circles.matching.scoring import Instance
 from circles.matching.types import Optimality
 
 
@@ -71,19 +72,37 @@ class Chosen:
 
 def search_columns(s: Partition, compat: list[list[float]]) -> list[Column]:
     """The search's circles as columns (1:1 mentoring: one per mentor–mentee pair)."""
-    inst = s.inst
+    return _columns(s.inst, s.members, s.head, s.bench, s.star, compat)
+
+
+def _columns(inst: Instance, members: Sequence[Sequence[int]], head: Sequence[int], bench: int, star: bool,
+             compat: list[list[float]]) -> list[Column]:
     out = []
-    for g, mem in enumerate(s.members):
-        if g == s.bench or not mem:
+    for g, mem in enumerate(members):
+        if g == bench or not mem:
             continue
-        h = s.head[g]
-        if s.star:
+        h = head[g]
+        if star:
             out.extend(evaluate(inst, (h, e), h, compat) for e in sorted(mem) if e != h)
         elif h >= 0:
             out.append(evaluate(inst, (h, *sorted(x for x in mem if x != h)), h, compat))
         else:
             out.append(evaluate(inst, tuple(sorted(mem)), -1, compat))
     return out
+
+
+def keep_better(s: Partition, chosen: Chosen | None) -> Chosen | None:
+    """After the search had its full budget: the solver's circles only while they are still
+    better than the search's (an unproven solve is not repeated: it would redo the same
+    node-limited work from a different start)."""
+    if chosen is None:
+        return None
+    inst = s.inst
+    compat = compat_matrix(inst)
+    ours = profile(inst.n, search_columns(s, compat), s.star)
+    theirs = profile(inst.n, _columns(inst, chosen.members, chosen.head, chosen.bench, chosen.star, compat),
+                     chosen.star)
+    return None if ours.key() <= theirs.key() else chosen
 
 
 def exact_inputs(s: Partition, lo: int, hi: int) -> tuple[list[int], list[int]] | None:
@@ -99,7 +118,7 @@ def exact_inputs(s: Partition, lo: int, hi: int) -> tuple[list[int], list[int]] 
         mentors = sorted(x for x in range(n) if inst.is_mentor[x] and inst.candidates[x].capacity > 0)
     else:
         mentors, mentees = [], []
-    if column_count(inst, lo, hi, mentors, mentees) > MAX_COLUMNS:
+    if column_count(inst, lo, hi, mentors, mentees) > column_cap(kind):
         return None
     return mentors, mentees
 
