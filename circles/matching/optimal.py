@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from circles.matching.exact import (
     EXACT_N,
     Column,
+    Solved,
     column_cap,
     column_count,
     compat_matrix,
@@ -22,6 +23,7 @@ from circles.matching.exact import (
 )
 from circles.matching.partition import Partition
 from circles.matching.scoring import Instance
+from circles.matching.subsets import SUBSET_N, solve_subsets
 from circles.matching.types import Optimality
 
 
@@ -143,7 +145,10 @@ def prove(s: Partition, lo: int, hi: int) -> tuple[Chosen | None, Optimality]:
     if len(incumbent) != len(mine):
         incumbent = []
     capacity = {m: inst.candidates[m].capacity for m in mentors} if star else {}
-    solved = solve(inst, columns, capacity, incumbent, (lo, hi))
+    if kind != "pod" and not star and n <= SUBSET_N:
+        solved: Solved | None = solve_subsets(n, columns, hi)  # exact and always proven
+    else:
+        solved = solve(inst, columns, capacity, incumbent, (lo, hi))
     if solved is None:
         return None, Optimality(False, None)
     theirs = profile(n, solved.columns, star)
