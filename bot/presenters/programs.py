@@ -140,8 +140,11 @@ def round_reply(rv: RoundView, title: str) -> Reply:
 def optimality_line(rv: RoundView) -> str:
     """What the matcher could prove about the draft: best possible, or how close."""
     o = rv.optimality
-    if o is None or (not o.proven and o.gap is None):
+    if o is None:
         return ""
+    if not o.proven and o.gap is None:
+        return ("\nThese circles come from a search: there are too many ways to group this many "
+                "people to check them all, so how close they are can't be measured.")
     if o.proven:
         return "\nThese circles are the best possible under the program's rules."
     return f"\nThese circles are within {max(o.gap or 0.0, 0.001):.1%} of the best possible."
