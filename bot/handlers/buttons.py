@@ -79,8 +79,7 @@ def health_page(ctx: Ctx, x: a.HealthPage) -> Reply:
         return present_programs.only_coordinators_may("see circle health")
     return present_health.health_page(
         insight.health_of_program(ctx.actor, x.program_id, ctx.now, ctx.config.health.min_pulse_respondents,
-                                  page=x.page, per_page=present_health.LISTED),
-        x.page)
+                                  page=x.page, per_page=present_health.LISTED))
 
 
 @on_action(a.ConfirmRoundEnd)

@@ -149,13 +149,12 @@ def health_reply(healths: list[ProgramHealth]) -> Reply:
                  sections=[_program_section(h) for h in healths], buttons=_buttons(healths))
 
 
-def health_page(h: ProgramHealth, page: int) -> Reply:
+def health_page(h: ProgramHealth) -> Reply:
     """One page of a big program's circles, in number order, with a button to the next (``h``
-    holds that page's circles when it was read for the page, else every circle)."""
+    was read for that page: ``h.page`` and its circles)."""
     pages = max(1, -(-h.circle_count // LISTED))
-    page = min(max(page if h.page is None else h.page, 1), pages)
-    chunk = h.circles if h.page is not None else h.circles[(page - 1) * LISTED: page * LISTED]
-    lines = [circle_line(ch, h.min_respondents) for ch in chunk]
+    page = h.page or 1
+    lines = [circle_line(ch, h.min_respondents) for ch in h.circles]
     buttons = ([Button("Next circles", *HealthPage(h.program_id, page + 1).encode())] if page < pages else [])
     return Reply(text="\n".join(lines) or "No circles.", title=f"{h.program_name}: circles, page {page} of {pages}",
                  buttons=buttons)

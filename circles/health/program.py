@@ -205,28 +205,12 @@ def _as_datetime(value: Any) -> dt.datetime | None:
     return dt.datetime.fromisoformat(str(value))
 
 
-def members_to_rematch(session: Session, rnd: Round, limit: int = REMATCH_LISTED,
-                       circles: list[CircleHealth] | None = None,
-                       silent_circles: list[int] | None = None) -> list[RematchCandidate]:
+def members_to_rematch(session: Session, rnd: Round, limit: int = REMATCH_LISTED) -> list[RematchCandidate]:
     """Members who answered none of their circle's prompts of its last two cycles, by circle
     number then member id: the first ``limit``. Chosen by participation only, never by
-    pulse. Given the round's ``circles_health`` or the ids of its first circles with silent
-    members, only those circles are read."""
+    pulse. One statement over the round's posts and memberships."""
     ws = rnd.workspace_id
     scope = and_(Circle.round_id == rnd.id, Circle.workspace_id == ws)
-    if silent_circles is not None:
-        if not silent_circles:
-            return []
-        scope = and_(scope, Circle.id.in_(silent_circles))
-    elif circles is not None:
-        wanted, total = [], 0
-        for c in circles:
-            if c.silent and total < limit:
-                wanted.append(c.circle_id)
-                total += c.silent
-        if not wanted:
-            return []
-        scope = and_(scope, Circle.id.in_(wanted))
     latest = (select(PromptPost.circle_id, func.count().label("posts"), func.max(PromptPost.cycle).label("latest"))
               .join(Circle, Circle.id == PromptPost.circle_id).where(scope)
               .group_by(PromptPost.circle_id).subquery())
@@ -279,15 +263,9 @@ def program_health(session: Session, program: Program, now: dt.datetime,
         if listed is not None:
             circles = [_health(row, ended, now, cadence_weeks) for row in session.execute(listed)]
     total_silent = 0 if ended else summary.silent
-    rematch = members_to_rematch(session, rnd, silent_circles=_silent_circles(session, rows)) \
-        if total_silent and rows is not None else []
+    rematch = members_to_rematch(session, rnd) if total_silent else []
     return ProgramHealth(program.id, program.name, rnd.number, circles, len(rnd.waitlist or {}), rematch,
                          status="ended" if ended else "active", rematch_total=total_silent,
                          goals_set=summary.goals_set, goals_met=summary.goals_met,
                          min_respondents=n, cadence_weeks=cadence_weeks, summary=summary, page=shown_page)
 
-
-def _silent_circles(session: Session, rows: Select[Any], limit: int = REMATCH_LISTED) -> list[int]:
-    """The first circles (by number) with a silent member: enough to name ``limit`` people."""
-    pc = rows.subquery("pc")
-    return list(session.scalars(select(pc.c.id).where(pc.c.silent > 0).order_by(pc.c.number).limit(limit)))

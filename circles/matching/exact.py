@@ -33,14 +33,14 @@ MAX_COLUMNS = 10_000  # possible circles: beyond this the solver is slower than 
 # them (29 members, 4 mentors, pods of 3-4: 10,400 possible pods, proven in 0.6 s; 60,000 in
 # about 3 s), and the search alone can miss a pod that keeps every rule.
 MAX_POD_COLUMNS = 60_000
+_NODES = 400  # branch-and-bound nodes per stage (a work limit, not a time limit)
+_banner_lock = threading.Lock()
+_banner_done = False
 
 
 def column_cap(kind: str) -> int:
     """How many possible circles the exact solve takes on for this kind of program."""
     return MAX_POD_COLUMNS if kind == "pod" else MAX_COLUMNS
-_NODES = 400  # branch-and-bound nodes per stage (a work limit, not a time limit)
-_banner_lock = threading.Lock()
-_banner_done = False
 
 
 @dataclass(frozen=True)

@@ -155,7 +155,6 @@ def dissolve(state: Partition, bad: Sequence[int]) -> bool:
         state.min_size[g] = 0
         log: MoveLog = []
         state.log = log
-        touched: list[int] = []
         for x in order:
             best, target = -float("inf"), -1
             for h in range(len(state.members)):
@@ -168,7 +167,6 @@ def dissolve(state: Partition, bad: Sequence[int]) -> bool:
             if target < 0:
                 break
             state.do_move(x, target, best)
-            touched.extend(state.members[target])
         state.log = None
         if not state.members[g] and state.objective > before + EPS:
             state.max_size[g] = 0

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from circles.errors import DomainError
 from circles.health import CircleDetail, ProgramHealth, circle_detail, program_health
+from circles.health.program import CIRCLES_LISTED
 from circles.model import Member
 from circles.usecases import goals as goals_uc
 from circles.usecases.context import Actor
@@ -26,7 +27,7 @@ def health_of(actor: Actor, program_name: str, now: dt.datetime,
 
 def health_of_program(actor: Actor, program_id: int, now: dt.datetime,
                       min_respondents: int | None = None, *, page: int | None = None,
-                      per_page: int = 15) -> ProgramHealth:
+                      per_page: int = CIRCLES_LISTED) -> ProgramHealth:
     """Health of one program by id (a paging button carries the id and the page)."""
     return program_health(actor.session, program_by_id(actor, program_id), now, min_respondents,
                           page=page, per_page=per_page)
